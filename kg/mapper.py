@@ -421,22 +421,30 @@ class Provenance:
     loaded_at: datetime | None = None
 
 
-def map_document(trials: Iterable[Trial], graph: str, prov: Provenance) -> tuple[Statements, list[str]]:
-    """(statements, trial IRIs) for one source document; the store puts them in `graph`."""
+def provenance_statements(graph: str, prov: Provenance, trial_nodes: Iterable[str]) -> Statements:
+    """What a document graph says about itself: source, format, loader, checksum, load time."""
     out = Statements()
     g = nt.iri(graph)
-    trial_nodes = [map_trial(tr, out)[1:-1] for tr in trials]
     loaded = (prov.loaded_at or datetime.now(timezone.utc)).replace(microsecond=0)
     out.add(g, A, P("SourceDocument"))
     out.add(g, A, f"<{PROV}Entity>")
-    out.add(g, LABEL, nt.string(prov.source.rsplit("/", 1)[-1] or prov.source))
+    out.add(g, LABEL, nt.string(prov.source.rstrip("/").rsplit("/", 1)[-1] or prov.source))
     if nt.is_iri(prov.source):
         out.add(g, f"<{PROV}wasDerivedFrom>", f"<{prov.source}>")
     out.add(g, P("sourceFormat"), nt.string(prov.format))
-    out.add(g, P("loaderVersion"), nt.string(prov.loader_version))
-    out.add(g, P("sha256"), nt.string(prov.sha256))
-    out.add(g, f"<{PROV}generatedAtTime>", nt.typed(loaded.isoformat(), nt.XSD_DATETIME))
     out.add(g, f"<{DCTERMS}format>", nt.string(prov.format))
+    out.add(g, P("loaderVersion"), nt.string(prov.loader_version))
+    out.add(g, f"<{PROV}generatedAtTime>", nt.typed(loaded.isoformat(), nt.XSD_DATETIME))
     for node in trial_nodes:
         out.add(g, P("describesTrial"), f"<{node}>")
+    # Last on purpose: a document's checksum is what marks it as completely loaded.
+    out.add(g, P("sha256"), nt.string(prov.sha256))
+    return out
+
+
+def map_document(trials: Iterable[Trial], graph: str, prov: Provenance) -> tuple[Statements, list[str]]:
+    """(statements, trial IRIs) for one source document; the store puts them in `graph`."""
+    out = Statements()
+    trial_nodes = [map_trial(tr, out)[1:-1] for tr in trials]
+    out.lines += provenance_statements(graph, prov, trial_nodes).lines
     return out, trial_nodes

@@ -1,30 +1,47 @@
 """Files -> loader -> records -> mapper -> store, with a report of what happened to each file.
 
-Each document is written in one transaction, so a file that fails leaves nothing behind and
-the others still load. A document whose bytes and loader are unchanged since its last load is
-skipped; a changed one replaces its graph.
+Parsing and mapping ("producing") can run in worker processes while one process writes, since
+Oxigraph allows one writer and parsing is the expensive part. Producers turn each document into a
+stream of messages (begin, chunks of N-Triples, end or fail); the writer turns those into store
+writes:
+
+- a document that fits in one chunk is written in one transaction (drop its graph, insert its
+  triples): a failed document leaves nothing behind and readers never see half of one;
+- a bigger document (a 10,000-study JSON download) is written chunk by chunk with `bulk_load`,
+  keeping memory flat; its provenance triples go in last, so a document without provenance is
+  known to be unfinished and is dropped and reloaded next time;
+- `bulk=True` (first load of a whole registry) sends every document through `bulk_load` in
+  large batches and writes each batch's provenance only after the batch is on disk.
+
+A document whose bytes and loader version are unchanged since its last load is skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import loaders
-from kg.mapper import Provenance, map_document
-from kg.record import RecordError, Trial
+from kg.mapper import Provenance, Statements, map_trial, provenance_statements
+from kg.record import RecordError
 from kg.store import TrialStore
-from kg.vocab import graph_iri
+from kg.vocab import TG, graph_iri
 
-SKIP_NAMES = {".DS_Store", "README.md", "README", "LICENSE"}
+SKIP_NAMES = {".DS_Store", "README.md", "README", "LICENSE", "LICENSE.txt"}
+CHUNK_TRIALS = 200  # trials per chunk message: bounds producer memory
+BULK_BATCH_LINES = 400_000  # statements per bulk_load call
 
 
 @dataclass
 class FileResult:
     path: Path
-    status: str  # "loaded", "skipped" (unchanged), "failed"
+    status: str = "failed"  # "loaded", "skipped" (unchanged), "failed"
     format: str | None = None
     trials: int = 0
     triples: int = 0
@@ -35,6 +52,7 @@ class FileResult:
 @dataclass
 class LoadReport:
     files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def failed(self) -> list[FileResult]:
@@ -47,14 +65,20 @@ class LoadReport:
     def total(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)
 
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+
+# --- finding documents --------------------------------------------------------------------------
+
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Files named, and files under folders named, in a stable order; hidden files skipped."""
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts) \
-                        and f.name not in SKIP_NAMES:
+                rel = f.relative_to(p).parts
+                if f.is_file() and not any(part.startswith(".") for part in rel) and f.name not in SKIP_NAMES:
                     yield f
         else:
             yield p
@@ -72,49 +96,257 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_file(store: TrialStore, path: Path, *, force: bool = False) -> FileResult:
-    """Load one document into its own graph; never raises for bad input."""
-    result = FileResult(path=path, status="failed")
+def loaded_documents(store: TrialStore) -> dict[str, tuple[str, str]]:
+    """graph IRI -> (sha256, loader version) of every finished document in the store."""
+    rows = store.query(
+        f"SELECT ?g ?sha ?v WHERE {{ GRAPH ?g {{ ?g <{TG}sha256> ?sha ; <{TG}loaderVersion> ?v }} }}",
+        union=False)
+    return {r["g"].value: (r["sha"].value, r["v"].value) for r in rows}
+
+
+# --- producing (parse + map; may run in a worker process) ------------------------------------------
+
+# Messages: ("skip", path) | ("begin", path, graph, format) | ("chunk", path, ntriples, trials, warnings)
+#           | ("end", path, provenance_ntriples, errors) | ("fail", path, errors)
+Message = tuple[Any, ...]
+
+
+def produce(path: Path, known: dict[str, tuple[str, str]], force: bool = False) -> Iterator[Message]:
+    """Messages for one document; never raises for bad input."""
+    p = str(path)
     try:
-        if not path.exists():
+        if not path.is_file():
             raise loaders.LoaderError("no such file")
         fmt = loaders.detect(path)
-        result.format = fmt.name
         sha = sha256_of(path)
         source = source_iri(path)
         graph = graph_iri(source)
-        if not force and store.graph_sha(graph) == sha \
-                and store.graph_property(graph, "loaderVersion") == fmt.version:
-            result.status = "skipped"
-            return result
-        trials: list[Trial] = []
+        if not force and known.get(graph) == (sha, fmt.version):
+            yield ("skip", p, fmt.name)
+            return
+        yield ("begin", p, graph, fmt.name)
+        errors: list[str] = []
+        out = Statements()
+        trial_nodes: list[str] = []
+        pending = 0
         for item in fmt.read(path):
             if isinstance(item, RecordError):
-                result.errors.append(f"{path}: record {item.record}: {item.message}")
+                errors.append(f"{path}: record {item.record}: {item.message}")
+                continue
+            try:
+                mark = len(out.lines)
+                trial_nodes.append(map_trial(item, out)[1:-1])
+                pending += 1
+            except (ValueError, TypeError) as exc:  # a record the mapper cannot express
+                del out.lines[mark:]
+                errors.append(f"{path}: record {item.nct_id or item.registry_id or pending}: {exc}")
+                continue
+            if pending >= CHUNK_TRIALS:
+                yield ("chunk", p, out.ntriples(), pending, [f"{path}: {w}" for w in out.warnings])
+                out = Statements()
+                pending = 0
+        if pending:
+            yield ("chunk", p, out.ntriples(), pending, [f"{path}: {w}" for w in out.warnings])
+        if not trial_nodes:
+            yield ("fail", p, errors or [f"{path}: no trial records found ({fmt.name})"])
+            return
+        prov = provenance_statements(graph, Provenance(source, fmt.name, fmt.version, sha), trial_nodes)
+        yield ("end", p, prov.ntriples(), errors)
+    except (loaders.LoaderError, ValueError, OSError, UnicodeDecodeError, EOFError) as exc:
+        yield ("fail", p, [f"{path}: {exc}"])
+
+
+# --- writing (the one process that owns the store) ---------------------------------------------
+
+
+class Writer:
+    """Turns producer messages into store writes and per-file results."""
+
+    def __init__(self, store: TrialStore, bulk: bool = False,
+                 on_file: Callable[[FileResult], None] | None = None) -> None:
+        self.store = store
+        self.bulk = bulk
+        self.on_file = on_file
+        self.report = LoadReport()
+        self.open: dict[str, dict[str, Any]] = {}  # path -> state of a document in progress
+        self.batch: list[tuple[str, str]] = []  # bulk mode: (graph, N-Quads) waiting for bulk_load
+        self.batch_prov: list[str] = []  # provenance of documents whose triples are in `batch`
+        self.batch_done: list[FileResult] = []
+        self.batch_lines = 0
+
+    def handle(self, msg: Message) -> None:
+        kind, path = msg[0], msg[1]
+        if kind == "skip":
+            self._finish(FileResult(Path(path), "skipped", msg[2]))
+        elif kind == "begin":
+            if self.bulk and self.store.has_graph(msg[2]):
+                self.store.drop_graph(msg[2])  # a changed document: its old triples go first
+            self.open[path] = {"graph": msg[2], "result": FileResult(Path(path), "failed", msg[3]),
+                               "chunks": [], "streamed": False}
+        elif kind == "chunk":
+            st = self.open[path]
+            st["result"].trials += msg[3]
+            st["result"].triples += msg[2].count("\n")
+            st["result"].warnings += msg[4]
+            if self.bulk:
+                self._to_batch(st["graph"], msg[2])
+            elif st["streamed"] or st["chunks"]:
+                self._stream(st, msg[2])
             else:
-                trials.append(item)
-        if not trials:
-            if not result.errors:
-                result.errors.append(f"{path}: no trial records found ({fmt.name})")
-            return result
-        stmts, _ = map_document(trials, graph, Provenance(source, fmt.name, fmt.version, sha))
-        store.replace_graph(graph, stmts.ntriples())
-        result.status = "loaded"
-        result.trials = len(trials)
-        result.triples = len(stmts.lines)
-        result.warnings = [f"{path}: {w}" for w in stmts.warnings]
-    except (loaders.LoaderError, ValueError, OSError, UnicodeDecodeError) as exc:
-        result.errors.append(f"{path}: {exc}")
-    return result
+                st["chunks"].append(msg[2])
+        elif kind == "end":
+            st = self.open.pop(path)
+            res: FileResult = st["result"]
+            res.errors += msg[3]
+            try:
+                if self.bulk:
+                    self.batch_prov.append(_as_nquads(msg[2], st["graph"]))
+                    res.status = "loaded"
+                    self.batch_done.append(res)
+                    return
+                if st["streamed"]:
+                    self.store.bulk_add(_as_nquads(msg[2], st["graph"]))
+                else:
+                    self.store.replace_graph(st["graph"], "".join(st["chunks"]) + msg[2])
+                res.status = "loaded"
+            except (SyntaxError, OSError, ValueError) as exc:
+                self._discard(st)
+                res.status, res.trials, res.triples = "failed", 0, 0
+                res.errors.append(f"{path}: could not be stored: {exc}")
+            self._finish(res)
+        elif kind == "fail":
+            st = self.open.pop(path, None)
+            res = st["result"] if st else FileResult(Path(path))
+            if st:
+                self._discard(st)
+            res.status, res.trials, res.triples = "failed", 0, 0
+            res.errors += msg[2]
+            self._finish(res)
+
+    def _stream(self, st: dict[str, Any], chunk: str) -> None:
+        """A document too big for one transaction: drop its old graph once, then bulk-load."""
+        if not st["streamed"]:
+            self.store.drop_graph(st["graph"])
+            st["streamed"] = True
+            for c in st["chunks"]:
+                self.store.bulk_add(_as_nquads(c, st["graph"]))
+            st["chunks"] = []
+        self.store.bulk_add(_as_nquads(chunk, st["graph"]))
+
+    def _discard(self, st: dict[str, Any]) -> None:
+        """Nothing of a failed document stays in the store."""
+        if self.bulk:
+            self.batch = [(g, text) for g, text in self.batch if g != st["graph"]]
+        if st["streamed"] or self.bulk:
+            self.store.drop_graph(st["graph"])
+        st["chunks"] = []
+
+    def _to_batch(self, graph: str, ntriples: str) -> None:
+        self.batch.append((graph, _as_nquads(ntriples, graph)))
+        self.batch_lines += ntriples.count("\n")
+        if self.batch_lines >= BULK_BATCH_LINES:
+            self.flush_batch()
+
+    def flush_batch(self) -> None:
+        """Write the batch; only then record its documents as finished (their provenance)."""
+        if self.batch:
+            self.store.bulk_add("".join(text for _, text in self.batch))
+            self.batch, self.batch_lines = [], 0
+        if self.batch_prov:
+            self.store.bulk_add("".join(self.batch_prov))
+            self.batch_prov = []
+        for res in self.batch_done:
+            self._finish(res)
+        self.batch_done = []
+
+    def _finish(self, res: FileResult) -> None:
+        self.report.files.append(res)
+        if self.on_file:
+            self.on_file(res)
+
+    def close(self) -> LoadReport:
+        self.flush_batch()
+        for path, st in list(self.open.items()):  # producers that died mid-document
+            self._discard(st)
+            self.handle(("fail", path, [f"{path}: loading stopped before the document was finished"]))
+        return self.report
 
 
-def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = False,
-               on_file: Callable[[FileResult], None] | None = None) -> LoadReport:
-    report = LoadReport()
+def _as_nquads(ntriples: str, graph: str) -> str:
+    g = f" <{graph}> .\n"
+    return g.join(line[:-2] for line in ntriples.splitlines()) + g if ntriples else ""
+
+
+# --- running ------------------------------------------------------------------------------------------
+
+
+def _worker(tasks: Any, results: Any, known: dict[str, tuple[str, str]], force: bool) -> None:
+    while (path := tasks.get()) is not None:
+        for msg in produce(Path(path), known, force):
+            results.put(msg)
+        results.put(("done", path))
+
+
+def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = False, workers: int = 0,
+               bulk: bool = False, on_file: Callable[[FileResult], None] | None = None) -> LoadReport:
+    """Load every document under `paths`. `workers` > 0 parses in that many processes."""
+    started = time.perf_counter()
     store.ensure_ontology()
-    for path in iter_files(paths):
-        res = load_file(store, path, force=force)
-        report.files.append(res)
-        if on_file:
-            on_file(res)
+    known = {} if force else loaded_documents(store)
+    writer = Writer(store, bulk=bulk, on_file=on_file)
+    files = [str(p) for p in iter_files(paths)]
+    if workers <= 0 or len(files) < 2:
+        for path in files:
+            for msg in produce(Path(path), known, force):
+                writer.handle(msg)
+    else:
+        _run_workers(files, known, force, writer, workers)
+    report = writer.close()
+    if bulk and report.count("loaded"):
+        store.optimize()
+    store.flush()
+    report.seconds = time.perf_counter() - started
     return report
+
+
+def _run_workers(files: list[str], known: dict[str, tuple[str, str]], force: bool, writer: Writer,
+                 workers: int) -> None:
+    ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
+    tasks = ctx.Queue()
+    results = ctx.Queue(maxsize=4 * workers)  # bounded: producers wait for the writer
+    for f in files:
+        tasks.put(f)
+    procs = [ctx.Process(target=_worker, args=(tasks, results, known, force), daemon=True)
+             for _ in range(workers)]
+    for _ in procs:
+        tasks.put(None)
+    for proc in procs:
+        proc.start()
+    remaining = len(files)
+    try:
+        while remaining:
+            try:
+                msg = results.get(timeout=5)
+            except Exception:  # queue.Empty: is anybody still alive?
+                if not any(p.is_alive() for p in procs):
+                    break
+                continue
+            if msg[0] == "done":
+                remaining -= 1
+            else:
+                writer.handle(msg)
+    finally:
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+
+
+def load_file(store: TrialStore, path: Path, *, force: bool = False) -> FileResult:
+    """Load one document (in this process); the result says what happened."""
+    known = {} if force else loaded_documents(store)
+    writer = Writer(store)
+    for msg in produce(Path(path), known, force):
+        writer.handle(msg)
+    report = writer.close()
+    return report.files[0]

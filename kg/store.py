@@ -79,6 +79,9 @@ class TrialStore:
             return q.object.value
         return None
 
+    def has_graph(self, graph: str) -> bool:
+        return self.ox.contains_named_graph(ox.NamedNode(graph))
+
     def graphs(self) -> Iterator[str]:
         for g in self.ox.named_graphs():
             yield g.value

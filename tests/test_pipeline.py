@@ -1,0 +1,123 @@
+"""Loading documents: skip unchanged, replace changed, isolate bad files, stream big ones."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg import pipeline
+from kg.pipeline import Writer, load_file, load_paths
+from kg.store import TrialStore
+from kg.vocab import graph_iri
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def _quads(store: TrialStore) -> set[str]:
+    """Store content without load timestamps, for comparing two loads."""
+    return {str(q) for q in store.ox if "generatedAtTime" not in str(q.predicate)}
+
+
+@pytest.fixture()
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    shutil.copytree(EXAMPLES, folder)
+    return folder
+
+
+def test_examples_load_then_skip(docs):
+    store = TrialStore(in_memory=True)
+    first = load_paths(store, [docs])
+    assert {f.path.name: f.status for f in first.files} == {p.name: "loaded" for p in docs.iterdir()}
+    assert first.total("trials") == 5
+    before = len(store.ox)
+    second = load_paths(store, [docs])
+    assert [f.status for f in second.files] == ["skipped"] * 5
+    assert len(store.ox) == before
+
+
+def test_changed_document_replaces_its_graph(docs):
+    store = TrialStore(in_memory=True)
+    page = docs / "medpath_NCT05522582.txt"
+    assert load_file(store, page).status == "loaded"
+    before = len(store.ox)
+    page.write_text(page.read_text().replace("Yancheng First People's Hospital\n\n🇨🇳", "Renamed Hospital\n\n🇨🇳"))
+    res = load_file(store, page)
+    assert res.status == "loaded"
+    sites = {r["l"].value for r in store.query("SELECT ?l WHERE { ?t tg:hasSite ?s . ?s rdfs:label ?l }")}
+    assert "Renamed Hospital" in sites
+    assert abs(len(store.ox) - before) < 10  # replaced, not added twice
+
+
+def test_bad_files_are_reported_and_isolated(docs):
+    (docs / "empty.txt").write_bytes(b"")
+    (docs / "noise.txt").write_text("Just some words that are not a trial page at all.\n")
+    store = TrialStore(in_memory=True)
+    report = load_paths(store, [docs, docs / "missing.txt"])
+    failed = {f.path.name: f.errors for f in report.failed}
+    assert set(failed) == {"empty.txt", "noise.txt", "missing.txt"}
+    assert "empty.txt: empty file" in failed["empty.txt"][0]
+    assert "noise.txt: unrecognised format" in failed["noise.txt"][0]
+    assert "missing.txt: no such file" in failed["missing.txt"][0]
+    assert report.count("loaded") == 5
+    assert store.stats()["documents"] == 5
+
+
+def test_workers_and_bulk_give_the_same_graph(docs):
+    plain, parallel, bulk = (TrialStore(in_memory=True) for _ in range(3))
+    load_paths(plain, [docs])
+    rep = load_paths(parallel, [docs], workers=2)
+    assert rep.count("loaded") == 5
+    load_paths(bulk, [docs], bulk=True)
+    assert _quads(plain) == _quads(parallel) == _quads(bulk)
+
+
+def test_a_document_failing_midway_leaves_nothing(monkeypatch):
+    """A big document streams chunk by chunk; if it then fails, its partial graph is dropped."""
+    store = TrialStore(in_memory=True)
+    g = graph_iri("file:///big.json")
+    writer = Writer(store)
+    writer.handle(("begin", "big.json", g, "test"))
+    for i in range(3):
+        writer.handle(("chunk", "big.json", f"<http://x/{i}> <http://p> \"{i}\" .\n", 1, []))
+    assert store.has_graph(g)  # the second chunk switched the document to streaming
+    writer.handle(("fail", "big.json", ["big.json: broken at record 4"]))
+    report = writer.close()
+    assert not store.has_graph(g)
+    assert len(store.ox) == 0
+    assert report.failed[0].errors == ["big.json: broken at record 4"]
+
+
+def test_streamed_document_is_complete_and_marked_finished(monkeypatch):
+    store = TrialStore(in_memory=True)
+    g = graph_iri("file:///big.json")
+    writer = Writer(store)
+    writer.handle(("begin", "big.json", g, "test"))
+    for i in range(3):
+        writer.handle(("chunk", "big.json", f"<http://x/{i}> <http://p> \"{i}\" .\n", 1, []))
+    assert store.graph_sha(g) is None  # not finished yet: no checksum
+    writer.handle(("end", "big.json", f"<{g}> <https://w3id.org/trialgraph/ontology#sha256> \"abc\" .\n", []))
+    report = writer.close()
+    assert report.files[0].status == "loaded" and report.files[0].trials == 3
+    assert store.graph_sha(g) == "abc"
+    assert len(store.ox) == 4
+
+
+@pytest.mark.skipif(not (CORPUS / "ctgov-v2").is_dir(), reason="../shared/corpus is absent (a user's fresh clone)")
+def test_corpus_multi_study_document_streams(monkeypatch):
+    """A JSON download with many studies goes through the chunked path and loads every study."""
+    monkeypatch.setattr(pipeline, "CHUNK_TRIALS", 7)
+    arrays = sorted(p for p in (CORPUS / "ctgov-v2").rglob("*.json") if p.stat().st_size > 200_000)
+    store = TrialStore(in_memory=True)
+    res = None
+    for path in arrays:
+        res = load_file(store, path)
+        if res.status == "loaded" and res.trials > 20:
+            break
+    assert res is not None and res.status == "loaded" and res.trials > 20, "no multi-study JSON file loaded"
+    g = graph_iri(pipeline.source_iri(path))
+    q = f"SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE {{ GRAPH <{g}> {{ ?t a tg:Trial }} }}"
+    assert int(next(iter(store.query(q)))["n"].value) == res.trials
+    assert store.graph_sha(g) == pipeline.sha256_of(path)
