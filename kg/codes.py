@@ -89,7 +89,7 @@ STATUS = CodeList(
     "Status",
     _table(
         {
-            "NotYetRecruiting": ("NOT_YET_RECRUITING", "Not yet recruiting", "Pending",
+            "NotYetRecruiting": ("NOT_YET_RECRUITING", "Not yet recruiting", "Pending", "Not yet enrolling",
                                  "Not Recruiting Yet", "Authorised-recruitment may be ongoing or finished"),
             "Recruiting": ("RECRUITING", "Enrolling", "Open", "Recruiting now", "Active, recruiting",
                            "Ongoing, recruiting", "Open to recruitment"),

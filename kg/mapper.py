@@ -220,7 +220,7 @@ def map_trial(trial: Trial, out: Statements) -> str:
         out.text(ident.type, node, P("idType"))
         out.text(ident.issuer, node, P("idIssuer"))
         if ident.scheme and ident.scheme.upper() == "NCT" and ident.value.upper() != tid:
-            out.add(t, OWL_SAME_AS, nt.iri(trial_iri(ident.value)))
+            out.add(t, nt.iri(OWL_SAME_AS), nt.iri(trial_iri(ident.value)))
 
     out.text(trial.title, t, P("title"))
     out.text(trial.official_title, t, P("officialTitle"))

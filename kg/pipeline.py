@@ -273,8 +273,9 @@ class Writer:
 
 
 def _as_nquads(ntriples: str, graph: str) -> str:
+    # split("\n"), not splitlines(): literals may hold U+2028 and other characters it splits on.
     g = f" <{graph}> .\n"
-    return g.join(line[:-2] for line in ntriples.splitlines()) + g if ntriples else ""
+    return g.join(line[:-2] for line in ntriples.rstrip("\n").split("\n")) + g if ntriples else ""
 
 
 # --- running ------------------------------------------------------------------------------------------

@@ -225,6 +225,10 @@ class Trial:
     references: list[Reference] = field(default_factory=list)
     has_results: bool | None = None
     source_url: str | None = None  # the registry page the record came from, when stated
+    # CT.gov v2 lists a browse module's MeSH ancestors once for all its leaves, not per leaf;
+    # they are kept here whole (a leaf gets them as `ancestors` only when it is the only leaf).
+    condition_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
+    intervention_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
 
 
 @dataclass(slots=True)

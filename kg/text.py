@@ -32,10 +32,15 @@ def _tag(match: re.Match[str]) -> str:
     return match.group(0)  # "<10 mg" style text that only looks like a tag is kept
 
 
+_PLAIN = re.compile(r"[<>\\&\r\t\u00a0]|  |\n")
+
+
 def clean(text: str | None) -> str | None:
     """Plain text: markdown escapes undone, HTML stripped, entities decoded, whitespace tidy."""
     if text is None:
         return None
+    if not _PLAIN.search(text):  # most values: nothing to undo (one regex scan instead of six)
+        return text.strip() or None
     t = _TAG.sub(_tag, text)
     t = _MD_ESCAPE.sub(r"\1", t)
     t = html.unescape(t)
@@ -47,6 +52,8 @@ def clean(text: str | None) -> str | None:
 
 def one_line(text: str | None) -> str | None:
     """Names and labels: one line, single spaces."""
+    if text is not None and not _PLAIN.search(text):
+        return text.strip() or None
     t = clean(text)
     return " ".join(t.split()) if t else None
 
