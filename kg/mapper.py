@@ -134,6 +134,16 @@ def _mesh(out: Statements, term: str, mesh: MeshTerm) -> None:
     if not mesh.mesh_id:
         return
     out.add(term, EXACT, nt.iri(mesh_iri(mesh.mesh_id)))
+    for anc in mesh.ancestors:
+        if anc.mesh_id:
+            out.add(term, BROADER, nt.iri(mesh_iri(anc.mesh_id)))
+
+
+def _mesh_index(terms: list[MeshTerm]) -> dict[str, MeshTerm]:
+    """Reported name key -> the MeSH term the registry matched it to (by "as found" or same name)."""
+    index = {key(m.term): m for m in terms if m.mesh_id}
+    index.update({key(m.as_found): m for m in terms if m.mesh_id and m.as_found})
+    return index
 
 
 def intervention_term(out: Statements, name: str, type_word: str | None = None) -> str:
@@ -260,7 +270,7 @@ def map_trial(trial: Trial, out: Statements) -> str:
     _date(out, t, "lastUpdate", trial.last_update)
 
     # Conditions and keywords.
-    mesh_by_key = {key(m.term): m for m in trial.condition_mesh}
+    mesh_by_key = _mesh_index(trial.condition_mesh)
     for name in dict.fromkeys(trial.conditions):
         term = condition_term(out, name)
         out.add(t, P("studiesCondition"), term)
@@ -275,9 +285,12 @@ def map_trial(trial: Trial, out: Statements) -> str:
 
     # Interventions: a term node per reported name, a use node for what this trial says of it.
     terms: dict[str, str] = {}
+    iv_mesh = _mesh_index(trial.intervention_mesh)
     for iv in trial.interventions:
         term = intervention_term(out, iv.name, iv.type)
         terms[key(iv.name)] = term
+        if m := iv_mesh.get(key(iv.name)):
+            _mesh(out, term, m)
         out.add(t, P("hasIntervention"), term)
         use = _sub(base, "intervention", iv.name, seen)
         out.add(t, P("interventionUse"), use)
@@ -402,11 +415,14 @@ def _mesh_concept(out: Statements, t: str, prop: str, m: MeshTerm) -> None:
         return
     node = nt.iri(mesh_iri(m.mesh_id))
     out.add(t, P(prop), node)
+    out.add(node, A, nt.iri(SKOS_CONCEPT))
     out.add(node, LABEL, nt.string(m.term))
     for anc in m.ancestors:
         if anc.mesh_id:
-            out.add(node, BROADER, nt.iri(mesh_iri(anc.mesh_id)))
-            out.add(nt.iri(mesh_iri(anc.mesh_id)), LABEL, nt.string(anc.term))
+            anc_node = nt.iri(mesh_iri(anc.mesh_id))
+            out.add(node, BROADER, anc_node)
+            out.add(anc_node, A, nt.iri(SKOS_CONCEPT))
+            out.add(anc_node, LABEL, nt.string(anc.term))
 
 
 # --- documents ----------------------------------------------------------------------------------------

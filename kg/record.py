@@ -159,6 +159,7 @@ class MeshTerm:
     mesh_id: str | None = None  # "D008727"
     ancestors: list["MeshTerm"] = field(default_factory=list)
     relevance: str | None = None
+    as_found: str | None = None  # the reported name the registry matched to this term
 
 
 @dataclass(slots=True)

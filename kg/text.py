@@ -226,3 +226,23 @@ def eligibility_from_text(criteria: str | None, **fields: object) -> Eligibility
     if elig.maximum_age is None:
         elig.maximum_age = max_age_from_criteria(inc)
     return elig
+
+
+# --- identifiers ---------------------------------------------------------------------------------
+
+_MESH_UI = re.compile(r"^D(\d{6}|\d{9})$")
+_LAST_SIX_DIGIT_MESH = 66387  # NLM's six-digit descriptor UIs end at D066331; nine-digit ones start at D000066388
+
+
+def mesh_descriptor_id(raw: str | None) -> str | None:
+    """NLM's own form of a MeSH descriptor UI: CT.gov pads old ids to nine digits (D000001943 for
+    D001943), which would not match id.nlm.nih.gov; genuine nine-digit ids (D000068437) stay."""
+    if not raw:
+        return None
+    m = _MESH_UI.match(raw.strip().upper())
+    if not m:
+        return None
+    digits = m.group(1)
+    if len(digits) == 9 and int(digits) <= _LAST_SIX_DIGIT_MESH:
+        return f"D{int(digits):06d}"
+    return "D" + digits

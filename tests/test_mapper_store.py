@@ -161,3 +161,20 @@ def test_substitutions_bind_terms_not_text(store):
     hostile = ox.Literal('NCT05522582" } ; DROP ALL ; #')
     assert list(store.query(q, {"id": hostile})) == []
     assert len(_values(store, q)) == 1
+
+
+def test_registry_mesh_terms_link_shared_nodes(store):
+    from kg.record import MeshTerm
+
+    leaf = MeshTerm("Breast Neoplasms", "D001943", ancestors=[MeshTerm("Neoplasms", "D009369")],
+                    as_found="Breast Cancer")
+    drug = MeshTerm("Palbociclib", "D000077209")
+    _load(store, "file:///a.txt", _trial(conditions=["Breast Cancer"], condition_mesh=[leaf],
+                                         interventions=[Intervention("Palbociclib", "Drug")], arms=[],
+                                         intervention_mesh=[drug]))
+    mesh = "http://id.nlm.nih.gov/mesh/"
+    assert _values(store, "SELECT ?m WHERE { ?t tg:studiesCondition ?c . ?c skos:exactMatch ?m }") == [mesh + "D001943"]
+    assert _values(store, "SELECT ?t WHERE { ?t tg:studiesCondition/skos:broader ?m "
+                          f"FILTER(?m = <{mesh}D009369>) }}") == [trial_iri("NCT05522582")]
+    assert _values(store, "SELECT ?m WHERE { ?t tg:hasIntervention/skos:exactMatch ?m }") == [mesh + "D000077209"]
+    assert _values(store, f"SELECT ?l WHERE {{ <{mesh}D001943> rdfs:label ?l }}") == ["Breast Neoplasms"]

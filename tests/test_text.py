@@ -103,3 +103,21 @@ def test_ages_from_prose():
     assert elig.maximum_age == Decimal(65)
     given = eligibility_from_text(CRITERIA, minimum_age=Decimal(21))
     assert given.minimum_age == Decimal(21)  # a stated field wins over prose
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("D000001943", "D001943"),  # CT.gov's padding of an old six-digit id
+        ("D001943", "D001943"),
+        ("D000066331", "D066331"),  # the last six-digit descriptor
+        ("D000066388", "D000066388"),  # the first nine-digit descriptor stays
+        ("D000068437", "D000068437"),  # pemetrexed
+        ("M4910", None),  # CT.gov's browse-leaf ids are not MeSH ids
+        ("", None),
+    ],
+)
+def test_mesh_descriptor_id(raw, expected):
+    from kg.text import mesh_descriptor_id
+
+    assert mesh_descriptor_id(raw) == expected
