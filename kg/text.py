@@ -230,7 +230,7 @@ def eligibility_from_text(criteria: str | None, **fields: object) -> Eligibility
 
 # --- identifiers ---------------------------------------------------------------------------------
 
-_MESH_UI = re.compile(r"^D(\d{6}|\d{9})$")
+_MESH_UI = re.compile(r"^([DC])(\d{6}|\d{9})$")
 _LAST_SIX_DIGIT_MESH = 66387  # NLM's six-digit descriptor UIs end at D066331; nine-digit ones start at D000066388
 
 
@@ -242,7 +242,8 @@ def mesh_descriptor_id(raw: str | None) -> str | None:
     m = _MESH_UI.match(raw.strip().upper())
     if not m:
         return None
-    digits = m.group(1)
-    if len(digits) == 9 and int(digits) <= _LAST_SIX_DIGIT_MESH:
+    kind, digits = m.groups()
+    # Supplementary concepts (C...) have no known boundary between the two lengths: kept as given.
+    if kind == "D" and len(digits) == 9 and int(digits) <= _LAST_SIX_DIGIT_MESH:
         return f"D{int(digits):06d}"
-    return "D" + digits
+    return kind + digits

@@ -113,6 +113,7 @@ def test_ages_from_prose():
         ("D000066331", "D066331"),  # the last six-digit descriptor
         ("D000066388", "D000066388"),  # the first nine-digit descriptor stays
         ("D000068437", "D000068437"),  # pemetrexed
+        ("C000529054", "C000529054"),  # supplementary concept: kept as given
         ("M4910", None),  # CT.gov's browse-leaf ids are not MeSH ids
         ("", None),
     ],

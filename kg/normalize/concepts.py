@@ -83,8 +83,10 @@ def _phrase_matches(tokens: list[Token], scheme: Scheme) -> list[_Match]:
     """Every vocabulary phrase occurring in the token list (overlaps resolved later)."""
     texts = [t.text for t in tokens]
     found: list[_Match] = []
-    for i in range(len(texts)):
-        for n in range(min(scheme.max_len, len(texts) - i), 0, -1):
+    for i, first in enumerate(texts):
+        for n in scheme.lengths.get(first, ()):
+            if i + n > len(texts):
+                continue
             for key in scheme.phrases.get(tuple(texts[i:i + n]), ()):
                 found.append(_Match(key, tokens[i].start, tokens[i + n - 1].end, n))
     return found
@@ -97,6 +99,8 @@ def _acronym_matches(text: str, tokens: list[Token], scheme: Scheme) -> list[_Ma
     context = any(t.text in _REGIMEN_CONTEXT for t in tokens)
     found: list[_Match] = []
     for acr in scheme.acronyms:
+        if acr.literal not in text:
+            continue
         for m in acr.pattern.finditer(text):
             whole = not text[:m.start()].strip() and not text[m.end():].strip(" .")
             if acr.needs_context and not (context or whole):

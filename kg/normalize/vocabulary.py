@@ -9,7 +9,6 @@ to cannot drift apart. A label that could never match (it contains a word the ma
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -53,6 +52,7 @@ class Entry:
 class Acronym:
     """A case-sensitive label: where it is allowed to match and what it names."""
 
+    literal: str  # as written; a cheap substring test before the regex
     pattern: re.Pattern[str]
     key: str
     needs_context: bool  # two letters ("TP", "PF") only count in a regimen context
@@ -63,6 +63,8 @@ class Scheme:
     """Lookup tables of one concept scheme (interventions or conditions)."""
 
     phrases: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    # Phrase lengths by first token, longest first: most tokens start no phrase at all.
+    lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
     acronyms: list[Acronym] = field(default_factory=list)
     max_len: int = 0
 
@@ -103,9 +105,11 @@ class Vocabulary:
             if e.key not in keys:
                 keys.append(e.key)
             scheme.max_len = max(scheme.max_len, len(phrase))
+            known = scheme.lengths.get(phrase[0], ())
+            scheme.lengths[phrase[0]] = tuple(sorted(set(known) | {len(phrase)}, reverse=True))
         for acr in e.acronyms:
             pattern = re.compile(r"(?<![\w-])" + re.escape(acr) + r"(?![\w-])")
-            scheme.acronyms.append(Acronym(pattern, e.key, bool(re.fullmatch(r"[A-Za-z]{1,2}", acr))))
+            scheme.acronyms.append(Acronym(acr, pattern, e.key, bool(re.fullmatch(r"[A-Za-z]{1,2}", acr))))
         for stem in e.stems:
             self.stems.append((stem.casefold(), e.key))
 
