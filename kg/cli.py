@@ -12,15 +12,19 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 import click
+import pyoxigraph as ox
 
 from kg import canned, export, results
 from kg.store import TrialStore, store_path
+
+if TYPE_CHECKING:  # the pipeline pulls in every loader: imported only by `load`, for a fast `query`
+    from kg.pipeline import FileResult, LoadReport
 
 QUERY_FORMATS = ("json", "xml", "csv", "tsv", "table", "turtle", "ntriples", "jsonld", "rdfxml")
 USAGE_ERROR = 2
@@ -68,10 +72,16 @@ def _open(read_only: bool) -> Iterator[TrialStore]:
     yield store
 
 
-def _write(data: bytes) -> None:
-    out = click.get_binary_stream("stdout")
-    out.write(data)
-    out.flush()
+def _emit(chunks: Iterator[bytes]) -> None:
+    """Bytes to stdout; a reader that stops early (`| head`) ends the command quietly."""
+    out = sys.stdout.buffer
+    try:
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
+        sys.exit(0)
 
 
 # --- load ---------------------------------------------------------------------------------------
@@ -80,28 +90,35 @@ def _write(data: bytes) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Reload documents even when they are unchanged.")
-@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Parse in this many processes (0: in this one).")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Parse in this many processes (0: in this one; default: one per core, up to 2, "
+                   "for more than 20 files).")
 @click.option("--bulk", is_flag=True, help="Fast non-transactional loading for a first big load.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print every warning.")
-def load(paths: tuple[Path, ...], force: bool, workers: int, bulk: bool, verbose: bool) -> None:
+def load(paths: tuple[Path, ...], force: bool, workers: int | None, bulk: bool, verbose: bool) -> None:
     """Load files and folders of trial records (formats are detected by content)."""
     from tqdm import tqdm
 
-    from kg.pipeline import FileResult, iter_files, load_paths
+    from kg.pipeline import iter_files, load_paths
 
     files = list(iter_files(paths))
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 2) if len(files) > 20 else 0  # workers cost ~2 s to start
     with _open(read_only=False) as store:
-        bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=not sys.stderr.isatty(),
-                   leave=False)
+        # Counts trials, not files: one 500 MB download is one file but 100,000 trials.
+        bar = tqdm(unit=" trials", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False,
+                   dynamic_ncols=True)
+        done = [0]
 
         def on_file(res: FileResult) -> None:
-            bar.update(1)
+            done[0] += 1
+            bar.set_postfix_str(f"{done[0]}/{len(files)} files", refresh=False)
             for line in _file_messages(res, verbose):
                 bar.write(line, file=sys.stderr)
 
         try:
-            report = load_paths(store, files, force=force, workers=workers, bulk=bulk, on_file=on_file)
+            report = load_paths(store, files, force=force, workers=workers, bulk=bulk, on_file=on_file,
+                                on_trials=bar.update)
         finally:
             bar.close()
     click.echo(summary_line(report))
@@ -109,16 +126,15 @@ def load(paths: tuple[Path, ...], force: bool, workers: int, bulk: bool, verbose
         sys.exit(PARTIAL_FAILURE)
 
 
-def _file_messages(res: object, verbose: bool) -> list[str]:
+def _file_messages(res: FileResult, verbose: bool) -> list[str]:
     """One line per file that failed or lost records; warnings only when asked for."""
-    errors: list[str] = getattr(res, "errors")
     lines: list[str] = []
-    if errors:
-        more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
-        kind = "error" if getattr(res, "status") == "failed" else "record error"
-        lines.append(f"{kind}: {_one_line(errors[0])}{more}")
+    if res.errors:
+        more = f" (and {len(res.errors) - 1} more errors)" if len(res.errors) > 1 else ""
+        kind = "error" if res.status == "failed" else "record error"
+        lines.append(f"{kind}: {_one_line(res.errors[0])}{more}")
     if verbose:
-        lines += [f"warning: {_one_line(w)}" for w in getattr(res, "warnings")]
+        lines += [f"warning: {_one_line(w)}" for w in res.warnings]
     return lines
 
 
@@ -126,18 +142,15 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def summary_line(report: object) -> str:
+def summary_line(report: LoadReport) -> str:
     """Files loaded/skipped/failed, trials, triples, errors, warnings and speed, on one line."""
-    files = getattr(report, "files")
-    seconds = float(getattr(report, "seconds", 0.0)) or 1e-9
-    count = {s: sum(1 for f in files if f.status == s) for s in ("loaded", "skipped", "failed")}
-    trials = sum(f.trials for f in files)
-    triples = sum(f.triples for f in files)
-    errors = sum(len(f.errors) for f in files)
-    warnings = sum(len(f.warnings) for f in files)
-    return (f"{len(files)} files: {count['loaded']} loaded, {count['skipped']} skipped, "
-            f"{count['failed']} failed; {trials} trials, {triples} triples, {errors} errors, "
-            f"{warnings} warnings; {trials / seconds:.1f} trials/s in {seconds:.1f} s")
+    seconds = report.seconds or 1e-9
+    trials = report.total("trials")
+    warnings = sum(len(f.warnings) for f in report.files)
+    return (f"{len(report.files)} files: {report.count('loaded')} loaded, {report.count('skipped')} "
+            f"skipped, {report.count('failed')} failed; {trials} trials, {report.total('triples')} "
+            f"triples, {len(report.errors)} errors, {warnings} warnings; "
+            f"{trials / seconds:.1f} trials/s in {report.seconds:.1f} s")
 
 
 # --- query --------------------------------------------------------------------------------------
@@ -157,7 +170,7 @@ def query(sparql: str | None, query_file: IO[str] | None, fmt: str | None) -> No
     _run(text, {}, fmt)
 
 
-def _run(text: str, substitutions: dict, fmt: str | None) -> None:
+def _run(text: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal], fmt: str | None) -> None:
     with _open(read_only=True) as store:
         try:
             result = store.query(text, substitutions)
@@ -169,7 +182,7 @@ def _run(text: str, substitutions: dict, fmt: str | None) -> None:
             fail(str(exc))
         except OSError as exc:  # evaluation errors (e.g. a SERVICE call failing)
             fail(f"query failed: {exc}")
-    _write(data)
+    _emit(iter([data]))
 
 
 # --- canned queries -----------------------------------------------------------------------------
@@ -240,12 +253,9 @@ def export_cmd(fmt: str, trials: tuple[str, ...], output: Path | None) -> None:
         except KeyError as exc:
             fail(exc.args[0])
         if output is None:
-            out = click.get_binary_stream("stdout")
-            for chunk in chunks:
-                out.write(chunk)
-            out.flush()
-            return
-        _write_file(output, chunks)
+            _emit(chunks)
+        else:
+            _write_file(output, chunks)
 
 
 def _write_file(output: Path, chunks: Iterator[bytes]) -> None:
@@ -304,3 +314,12 @@ def stats(as_json: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name="trialgraph")
+
+
+def _register_fetch() -> None:
+    from kg.fetch import fetch_command
+
+    main.add_command(fetch_command)
+
+
+_register_fetch()

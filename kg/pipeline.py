@@ -29,6 +29,7 @@ from typing import Any
 
 import loaders
 from kg.mapper import Provenance, Statements, map_trial, provenance_statements
+from kg.normalize.extract import enrich
 from kg.record import RecordError
 from kg.store import TrialStore
 from kg.vocab import TG, graph_iri
@@ -135,6 +136,7 @@ def produce(path: Path, known: dict[str, tuple[str, str]], force: bool = False) 
                 continue
             try:
                 mark = len(out.lines)
+                item = enrich(item)  # prose-only records: interventions/conditions from the text
                 trial_nodes.append(map_trial(item, out)[1:-1])
                 pending += 1
             except (ValueError, TypeError) as exc:  # a record the mapper cannot express
@@ -163,10 +165,12 @@ class Writer:
     """Turns producer messages into store writes and per-file results."""
 
     def __init__(self, store: TrialStore, bulk: bool = False,
-                 on_file: Callable[[FileResult], None] | None = None) -> None:
+                 on_file: Callable[[FileResult], None] | None = None,
+                 on_trials: Callable[[int], object] | None = None) -> None:
         self.store = store
         self.bulk = bulk
         self.on_file = on_file
+        self.on_trials = on_trials
         self.report = LoadReport()
         self.open: dict[str, dict[str, Any]] = {}  # path -> state of a document in progress
         self.batch: list[tuple[str, str]] = []  # bulk mode: (graph, N-Quads) waiting for bulk_load
@@ -188,6 +192,8 @@ class Writer:
             st["result"].trials += msg[3]
             st["result"].triples += msg[2].count("\n")
             st["result"].warnings += msg[4]
+            if self.on_trials:
+                self.on_trials(msg[3])
             if self.bulk:
                 self._to_batch(st["graph"], msg[2])
             elif st["streamed"] or st["chunks"]:
@@ -289,12 +295,13 @@ def _worker(tasks: Any, results: Any, known: dict[str, tuple[str, str]], force: 
 
 
 def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = False, workers: int = 0,
-               bulk: bool = False, on_file: Callable[[FileResult], None] | None = None) -> LoadReport:
+               bulk: bool = False, on_file: Callable[[FileResult], None] | None = None,
+               on_trials: Callable[[int], object] | None = None) -> LoadReport:
     """Load every document under `paths`. `workers` > 0 parses in that many processes."""
     started = time.perf_counter()
     store.ensure_ontology()
     known = {} if force else loaded_documents(store)
-    writer = Writer(store, bulk=bulk, on_file=on_file)
+    writer = Writer(store, bulk=bulk, on_file=on_file, on_trials=on_trials)
     files = [str(p) for p in iter_files(paths)]
     if workers <= 0 or len(files) < 2:
         for path in files:
