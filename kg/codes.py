@@ -102,7 +102,12 @@ STATUS = CodeList(
             "Terminated": ("TERMINATED", "Stopped", "Prematurely Ended", "Halted prematurely"),
             "Completed": ("COMPLETED", "Closed", "Complete", "Finished", "Ended"),
             "Withdrawn": ("WITHDRAWN", "Withdrawn prior to enrollment", "Cancelled", "Canceled"),
-            "UnknownStatus": ("UNKNOWN", "Unknown status", "Unknown"),
+            "UnknownStatus": ("UNKNOWN", "Unknown status", "Unknown",
+                              "Authorised-recruitment may be ongoing or finished",
+                              # WHO ICTRP: EU CTR's "Authorised" says the trial was approved, not
+                              # whether it recruits (it stays on trials long finished), and
+                              # "Not Available" says nothing at all.
+                              "Authorised", "Authorized", "Not Available"),
             # Expanded-access statuses.
             "Available": ("AVAILABLE",),
             "NoLongerAvailable": ("NO_LONGER_AVAILABLE", "No longer available"),
@@ -116,9 +121,11 @@ STUDY_TYPE = CodeList(
     "StudyType",
     _table(
         {
-            "Interventional": ("INTERVENTIONAL", "Interventional study", "Intervention"),
+            "Interventional": ("INTERVENTIONAL", "Interventional study", "Intervention",
+                               "Interventional clinical trial of medicinal product"),  # EU CTR, CTIS
             "Observational": ("OBSERVATIONAL", "Observational study",
-                              "Observational [Patient Registry]", "Observational Patient Registry"),
+                              "Observational [Patient Registry]", "Observational Patient Registry",
+                              "Observational invasive", "Observational non invasive"),  # NL-OMON
             "ExpandedAccess": ("EXPANDED_ACCESS", "Expanded access"),
         }
     ),

@@ -34,6 +34,13 @@ _SCHEMES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ANZCTR", re.compile(r"^ACTRN\d{14}$", re.I)),
     ("CTRI", re.compile(r"^CTRI/\d{4}/\d+/\d+$", re.I)),
     ("NTR", re.compile(r"^(?:NTR|NL)\d{3,6}$", re.I)),
+    # Shapes met in WHO ICTRP exports: ICTRP's own CTIS prefix, the Dutch register (NL-OMON) and
+    # its CCMO/ABR file number, the WHO Universal Trial Number, the EU PAS register.
+    ("CTIS", re.compile(r"^CTIS\d{4}-5\d{5}-\d{2}-\d{2}$", re.I)),
+    ("NL-OMON", re.compile(r"^NL-OMON\d+$", re.I)),
+    ("CCMO", re.compile(r"^NL\d{5}\.\d{3}\.\d{2}$", re.I)),
+    ("UTN", re.compile(r"^U1111-\d{4}-\d{4}$", re.I)),
+    ("EUPAS", re.compile(r"^EUPAS\d+$", re.I)),
 )
 # CT.gov's own secondary-id types that name a registry outright.
 _TYPE_SCHEMES = {"EUDRACT_NUMBER": "EudraCT", "CTIS": "CTIS"}
