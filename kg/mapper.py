@@ -65,9 +65,8 @@ def trial_id(trial: Trial) -> str:
         return trial.nct_id.strip().upper()
     if trial.registry_id:
         return trial.registry_id.strip()
-    basis = "|".join(
-        key(x) for x in (trial.title or trial.official_title or "", trial.lead_sponsor.name if trial.lead_sponsor else "")
-    )
+    sponsor_part = normalize.sponsor_key(trial.lead_sponsor.name) if trial.lead_sponsor else ""
+    basis = key(trial.title or trial.official_title or "") + "|" + sponsor_part
     if not basis.strip("|"):
         basis = key(trial.brief_summary or "") or repr(trial)
     return "TG-" + hashlib.sha256(basis.encode()).hexdigest()[:16].upper()
@@ -115,6 +114,9 @@ def _concepts(out: Statements, term: str, concepts: Iterable[Concept]) -> None:
         out.add(term, BROADER, node)
         if not c.curated:
             _concept_node(out, c)
+        for above in c.lineage:  # MeSH ancestors outside the vocabulary graph
+            if not above.curated:
+                _concept_node(out, above)
 
 
 def _concept_node(out: Statements, c: Concept) -> None:
@@ -276,6 +278,10 @@ def map_trial(trial: Trial, out: Statements) -> str:
         out.add(t, P("studiesCondition"), term)
         if m := mesh_by_key.get(key(name)):
             _mesh(out, term, m)
+    for name in dict.fromkeys(trial.extracted_conditions):  # found in prose, not listed
+        term = condition_term(out, name)
+        out.add(t, P("studiesCondition"), term)
+        out.add(t, P("extractedCondition"), term)
     for kw in dict.fromkeys(trial.keywords):
         out.text(kw, t, P("keyword"))
     for m in trial.condition_mesh:

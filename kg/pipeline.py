@@ -29,6 +29,7 @@ from typing import Any
 
 import loaders
 from kg.mapper import Provenance, Statements, map_trial, provenance_statements
+from kg.link import link_trials
 from kg.normalize.extract import enrich
 from kg.record import RecordError
 from kg.store import TrialStore
@@ -310,6 +311,8 @@ def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = 
     else:
         _run_workers(files, known, force, writer, workers)
     report = writer.close()
+    if report.count("loaded"):
+        link_trials(store)  # same trial under several IRIs: sameAs, match provenance, canonical
     if bulk and report.count("loaded"):
         store.optimize()
     store.flush()

@@ -230,6 +230,9 @@ class Trial:
     # they are kept here whole (a leaf gets them as `ancestors` only when it is the only leaf).
     condition_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
     intervention_mesh_ancestors: list[MeshTerm] = field(default_factory=list)
+    # Conditions the record does not list but its prose names (kg.normalize.extract); the mapper
+    # links them like reported ones and marks them as extracted.
+    extracted_conditions: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -142,7 +142,9 @@ class TrialStore:
         for name, cls in (("trials", "Trial"), ("interventions", "Intervention"),
                           ("conditions", "Condition"), ("sponsors", "Sponsor"), ("sites", "Site"),
                           ("documents", "SourceDocument")):
-            rows = self.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{TG}{cls}> }}")
+            # A trial known under several IRIs (kg.link) counts once: its canonical IRI.
+            once = f"FILTER NOT EXISTS {{ ?s <{TG}sameTrialAs> ?c }}" if cls == "Trial" else ""
+            rows = self.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a <{TG}{cls}> {once} }}")
             counts[name] = int(next(iter(rows))["n"].value)
         counts["graphs"] = sum(1 for _ in self.ox.named_graphs())
         return counts
