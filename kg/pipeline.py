@@ -55,6 +55,7 @@ class FileResult:
 class LoadReport:
     files: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
+    worker_peak_kib: int = 0  # largest peak RSS of a parsing worker process (0: parsed in-process)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -289,10 +290,13 @@ def _as_nquads(ntriples: str, graph: str) -> str:
 
 
 def _worker(tasks: Any, results: Any, known: dict[str, tuple[str, str]], force: bool) -> None:
+    import resource
+
     while (path := tasks.get()) is not None:
         for msg in produce(Path(path), known, force):
             results.put(msg)
         results.put(("done", path))
+    results.put(("rss", "", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
 def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = False, workers: int = 0,
@@ -344,8 +348,18 @@ def _run_workers(files: list[str], known: dict[str, tuple[str, str]], force: boo
                 continue
             if msg[0] == "done":
                 remaining -= 1
+            elif msg[0] == "rss":
+                writer.report.worker_peak_kib = max(writer.report.worker_peak_kib, msg[2])
             else:
                 writer.handle(msg)
+        deadline = time.monotonic() + 5  # collect the workers' memory figures as they exit
+        while any(p.is_alive() for p in procs) and time.monotonic() < deadline:
+            try:
+                msg = results.get(timeout=0.5)
+            except Exception:
+                continue
+            if msg[0] == "rss":
+                writer.report.worker_peak_kib = max(writer.report.worker_peak_kib, msg[2])
     finally:
         for proc in procs:
             proc.join(timeout=5)

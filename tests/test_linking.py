@@ -34,7 +34,9 @@ TRIALS = [
           interventions=[Intervention("Olaparib 300 mg tablets", "DRUG"), Intervention("Placebo", "DRUG")],
           conditions=["Ovarian Cancer"]),
     Trial(nct_id="NCT90000007", title="Questionnaire study",
-          interventions=[Intervention("Questionnaire", "OTHER")], conditions=["Heart Failure"]),
+          interventions=[Intervention("Questionnaire", "OTHER")], conditions=["Healthy"]),
+    Trial(nct_id="NCT90000008", title="Tadalafil in heart failure",
+          interventions=[Intervention("Tadalafil 20 mg tablets", "DRUG")], conditions=["Chronic Heart Failure"]),
 ]
 
 
@@ -123,3 +125,21 @@ def test_names_without_a_concept_have_no_broader_link(store: TrialStore) -> None
         SELECT ?c WHERE { ?t tg:nctId "NCT90000007" ; tg:hasIntervention|tg:studiesCondition ?term .
                           ?term skos:broader ?c }""")
     assert list(rows) == []
+
+
+def test_conditions_reach_their_mesh_ancestors(store: TrialStore) -> None:
+    """Heart Failure (D006333) -> Heart Diseases (D006331) -> Cardiovascular Diseases (D002318)."""
+    for mesh_id in ("D006333", "D006331", "D002318"):
+        assert trials_under(store, f"mesh/{mesh_id}", "studiesCondition") == {"NCT90000008"}, mesh_id
+    rows = store.query(f"""
+        SELECT ?label ?match WHERE {{ <{concept_iri("mesh/D006331")}> rdfs:label ?label ; skos:exactMatch ?match }}""")
+    assert {(r["label"].value, r["match"].value) for r in rows} == {
+        ("Heart Diseases", "http://id.nlm.nih.gov/mesh/D006331")}
+
+
+def test_named_drug_reaches_its_class_and_carries_its_mesh_id(store: TrialStore) -> None:
+    assert trials_under(store, "pde5-inhibitor") == {"NCT90000008"}
+    rows = store.query(f"""
+        SELECT ?match WHERE {{ <{concept_iri("drug/tadalafil")}> skos:exactMatch ?match }}""")
+    assert {r["match"].value for r in rows} == {"http://id.nlm.nih.gov/mesh/D000068581",
+                                                 "https://go.drugbank.com/drugs/DB00820"}

