@@ -308,6 +308,9 @@ def map_trial(trial: Trial, out: Statements) -> str:
         out.text(iv.description, use, P("description"))
         for other in dict.fromkeys(iv.other_names):
             out.text(other, use, P("otherName"))
+        # Concepts only the other names give ("Vyxeos": daunorubicin, cytarabine) belong to this
+        # trial's use, not to the shared term node: ?t tg:interventionUse/skos:broader* ?c.
+        _concepts(out, use, normalize.other_name_concepts(iv.name, iv.type, iv.other_names))
         if iv.extracted:
             out.add(use, P("extractedFromText"), nt.boolean(True))
 

@@ -37,6 +37,11 @@ TRIALS = [
           interventions=[Intervention("Questionnaire", "OTHER")], conditions=["Healthy"]),
     Trial(nct_id="NCT90000008", title="Tadalafil in heart failure",
           interventions=[Intervention("Tadalafil 20 mg tablets", "DRUG")], conditions=["Chronic Heart Failure"]),
+    # The same brand name twice: only one trial reports what it contains.
+    Trial(nct_id="NCT90000009", title="CPX-351",
+          interventions=[Intervention("Vyxeos", "DRUG",
+                                      other_names=["cytarabine and daunorubicin liposome, CPX-351"])]),
+    Trial(nct_id="NCT90000010", title="Vyxeos again", interventions=[Intervention("Vyxeos", "DRUG")]),
 ]
 
 
@@ -143,3 +148,16 @@ def test_named_drug_reaches_its_class_and_carries_its_mesh_id(store: TrialStore)
         SELECT ?match WHERE {{ <{concept_iri("drug/tadalafil")}> skos:exactMatch ?match }}""")
     assert {r["match"].value for r in rows} == {"http://id.nlm.nih.gov/mesh/D000068581",
                                                  "https://go.drugbank.com/drugs/DB00820"}
+
+
+def test_other_names_link_the_trials_use_not_the_shared_term(store: TrialStore) -> None:
+    """"Vyxeos" names no drug; its other name does: that trial's use node reaches cytarabine and
+    daunorubicin, while the term node both trials share stays unlinked."""
+    for drug in ("drug/cytarabine", "drug/daunorubicin"):
+        assert trials_under(store, drug, "interventionUse") == {"NCT90000009"}, drug
+        assert trials_under(store, drug) == set(), drug
+    rows = store.query("""
+        SELECT ?c WHERE { ?term a tg:Intervention ; rdfs:label "Vyxeos" ; skos:broader ?c }""")
+    assert list(rows) == []
+    # The common case still goes through the term node: Methotrexate trials have no use links.
+    assert trials_under(store, "drug/methotrexate", "interventionUse") == set()

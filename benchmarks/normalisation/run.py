@@ -52,7 +52,8 @@ def main() -> int:
     studies = benchmark.corpus_studies(args.corpus)
     print(f"{len(studies)} distinct CT.gov v2 studies under {args.corpus}")
     for kind in (benchmark.INTERVENTIONS, benchmark.CONDITIONS):
-        print(f"\n== {kind} (reported names only; gold = CT.gov descriptor leaves)")
+        print(f"\n== {kind} (reported names{' and other names' if kind == benchmark.INTERVENTIONS else ''}; "
+              "gold = CT.gov descriptor leaves)")
         overall = None
         for name, part in benchmark.halves(studies):
             overall = benchmark.score(part, kind)

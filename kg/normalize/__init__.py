@@ -7,7 +7,8 @@ never touches loaders or the mapper.
 
 from __future__ import annotations
 
-from kg.normalize.concepts import Concept, condition_concepts, intervention_concepts
+from kg.normalize.concepts import Concept, condition_concepts, intervention_concepts, other_name_concepts
 from kg.normalize.orgs import site_key, sponsor_key
 
-__all__ = ["Concept", "intervention_concepts", "condition_concepts", "sponsor_key", "site_key"]
+__all__ = ["Concept", "intervention_concepts", "other_name_concepts", "condition_concepts", "sponsor_key",
+           "site_key"]

@@ -5,12 +5,17 @@ intervention names (`interventionBrowseModule.meshes`) and condition names
 (`conditionBrowseModule.meshes`). Like with like: the normaliser sees only the reported *names*
 (intervention names with their type word; condition names, not keywords, titles or the derived
 section), and the set of descriptor ids it produces per study is compared with the set of leaf
-ids CT.gov lists, micro-averaged over studies.
+ids CT.gov lists, micro-averaged over studies. Each intervention's reported other names (brand,
+code and chemical names: "Vyxeos" -> "cytarabine and daunorubicin liposome") count too: they are
+protocol fields, and the graph links them (`other_name_concepts`, on the trial's use node).
+Keywords and titles do not: CT.gov's indexer reads them, but adding them costs far more precision
+than it gains recall (measured in benchmarks/normalisation/README.md).
 
 What counts as gold: descriptor leaves (D ids, in NLM form via `kg.text.mesh_descriptor_id`).
 Supplementary concept records (C ids: new drugs such as pembrolizumab, fludarabine) are left out
-of the scored set, because no offline table of them ships with any package the project uses;
-their share is reported so the exclusion stays visible.
+of the scored set, because no offline table of them ships with any package the project uses (the
+drug dictionary's 8,748 MeSH ids are all descriptors, none a C id); their share is reported so the
+exclusion stays visible.
 
 A concept without a MeSH id of its own (curated "solid tumors") counts as its nearest curated
 ancestors that have one (Neoplasms), which is how MeSH indexers handle a narrower unlisted term.
@@ -31,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.normalize.concepts import Concept, condition_concepts, intervention_concepts, vocabulary
+from kg.normalize.concepts import Concept, condition_concepts, intervention_concepts, other_name_concepts, vocabulary
 from kg.record import Trial
 
 INTERVENTIONS = "interventions"
@@ -48,6 +53,8 @@ class Study:
     conditions: list[str]
     intervention_leaves: dict[str, str]  # MeSH id -> term, as CT.gov lists them
     condition_leaves: dict[str, str]
+    # Each intervention's reported other names (brand, code, chemical names), in the same order.
+    other_names: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
     def half(self) -> str:
@@ -90,6 +97,7 @@ def study_from_trial(trial: Trial) -> Study | None:
         list(trial.conditions),
         {m.mesh_id: m.term for m in trial.intervention_mesh if m.mesh_id},
         {m.mesh_id: m.term for m in trial.condition_mesh if m.mesh_id},
+        [tuple(iv.other_names) for iv in trial.interventions if iv.name],
     )
 
 
@@ -140,8 +148,9 @@ def predicted(study: Study, kind: str) -> set[str]:
     """MeSH ids the normaliser gives for the study's reported names."""
     out: set[str] = set()
     if kind == INTERVENTIONS:
-        for name, type_word in study.interventions:
-            for c in intervention_concepts(name, type_word):
+        others = study.other_names or [()] * len(study.interventions)
+        for (name, type_word), other_names in zip(study.interventions, others, strict=True):
+            for c in (*intervention_concepts(name, type_word), *other_name_concepts(name, type_word, other_names)):
                 out |= _nearest_mesh(c)
     else:
         for name in study.conditions:

@@ -4,8 +4,11 @@ Sources, in order: the curated vocabulary (`ontology/vocabulary.ttl`: phrases ma
 whole token phrases, longest first, every phrase in a name, so a regimen string reaches each drug
 it names); then, for intervention words the vocabulary did not explain, the offline drug
 dictionary (`drugs`: one `drug/<name>` concept per active ingredient, with DrugBank and MeSH ids,
-under a curated class by INN stem); for condition names, the offline disease dictionary
-(`diseases`: MeSH disease headings), longest phrase winning over the curated one.
+under a curated class by INN stem); a whole intervention name that, doses and forms set aside,
+is a MeSH heading or one of its entry terms (`entry_terms`: "Testosterone gel") is that heading;
+for condition names, the offline disease dictionary (`diseases`: MeSH disease headings), longest
+phrase winning over the curated one. An intervention's other names (brand and code names) are
+matched the same way by `other_name_concepts`, for the trial's use of it rather than the name.
 
 MeSH is the shared backbone: every concept with a MeSH descriptor gets that descriptor's tree
 parents as `skos:broader` (`mesh`: a curated concept stands for its descriptor, other descriptors
@@ -19,10 +22,11 @@ repeat names a great deal.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.normalize import diseases, drugs, mesh
+from kg.normalize import diseases, drugs, entry_terms, mesh
 from kg.normalize.tokens import NOISE_WORDS, Token, fine_tokens, fold, intervention_tokens, prepare, words
 from kg.normalize.vocabulary import CONDITIONS, INTERVENTIONS, Scheme, Vocabulary, load
 from kg.vocab import DRUGBANK, slug
@@ -131,6 +135,21 @@ def intervention_concepts(name: str, type_word: str | None = None) -> list[Conce
     return list(_interventions(name, (type_word or "").casefold()))
 
 
+def other_name_concepts(name: str, type_word: str | None, other_names: Iterable[str]) -> list[Concept]:
+    """Concepts an intervention's reported other names (brand, code and chemical names) add to
+    what its name gives ("Vyxeos" -> daunorubicin, cytarabine; "MK-3475" -> pembrolizumab).
+
+    They belong to one trial's use of the intervention, not to the name's shared term node: another
+    trial may give the same name other names of its own ("Placebo" with "Normal saline")."""
+    have = {c.key for c in intervention_concepts(name, type_word)}
+    out: dict[str, Concept] = {}
+    for other in other_names:
+        for c in intervention_concepts(other, type_word):
+            if c.key not in have:
+                out.setdefault(c.key, c)
+    return list(out.values())
+
+
 def condition_concepts(name: str) -> list[Concept]:
     """Concepts a reported condition name is narrower than; [] when nothing is known."""
     return list(_conditions(name))
@@ -204,8 +223,9 @@ def _dictionary_matches(text: str, matches: list[_Match], vocab: Vocabulary) -> 
     ]
     out: list[tuple[_Match, Concept]] = []
     for hit in drugs.find(lookup):
-        concept = _drug_concept(hit.name, hit.drugbank_id, hit.synonyms, hit.mesh_id)
         start, end = ws[hit.first_word][1], ws[hit.end_word - 1][2]
+        mesh_id = hit.mesh_id or _span_heading(text[start:end])
+        concept = _drug_concept(hit.name, hit.drugbank_id, hit.synonyms, mesh_id)
         out.append((_Match(concept.key, start, end, hit.end_word - hit.first_word), concept))
     return out
 
@@ -270,7 +290,8 @@ def _interventions(name: str, type_word: str) -> tuple[Concept, ...]:
     matches = _select(_phrase_matches(tokens, scheme) + _acronym_matches(text, tokens, scheme))
     matches += _radiation_hint(tokens, matches, type_word, vocab)
     found = [(m, curated(m.key)) for m in matches]
-    found += _dictionary_matches(text, matches, vocab)
+    whole = None if matches else _whole_name_drug(text)
+    found += [whole] if whole else _dictionary_matches(text, matches, vocab)
     found += _heading_match(text, found)
     return _ordered(found, _placebo_for(text, found))
 
@@ -283,10 +304,43 @@ def _heading_match(text: str, found: list[tuple[_Match, Concept]]) -> list[tuple
     indexed so by CT.gov itself)."""
     if found:  # the vocabulary or the drug dictionary knew better ("Radiation" is radiotherapy there)
         return []
-    mesh_id = mesh.by_label(text.strip(" .;:"))
+    mesh_id = mesh.by_label(text.strip(" .;:")) or _name_heading(text)
     if mesh_id is None:
         return []
     return [(_Match(mesh_key(mesh_id), 0, len(text), 1), _condition_concept(mesh_key(mesh_id)))]
+
+
+def _name_heading(text: str) -> str | None:
+    """The descriptor a whole intervention name names once doses, routes and forms are set aside
+    ("Testosterone gel 1%", "Botulinum Toxin Type A 25 IU"), by preferred label or entry term."""
+    phrase = tuple(t.text for t in intervention_tokens(text)
+                   if not (t.text.isdigit() and not (t.start and text[t.start - 1].isalpha())))
+    if not phrase:
+        return None
+    return entry_terms.labels().get(phrase) or (None if drugs.not_a_drug(" ".join(phrase))
+                                               else entry_terms.synonyms().get(phrase))
+
+
+def _whole_name_drug(text: str) -> tuple[_Match, Concept] | None:
+    """A name that as a whole is a substance heading or one of its entry terms ("Lysergic acid
+    diethylamide", "Testosterone gel"): that drug, before the dictionary's partial hits
+    ("lysergic acid") get a say."""
+    mesh_id = _name_heading(text)
+    if mesh_id is None or not drugs.is_substance(mesh_id):
+        return None
+    label = mesh.label(mesh_id) or mesh_id
+    data = drugs.entry(label)
+    hit = drugs.resolve(data, 0, 1) if data else None  # salt headings resolve to the base drug
+    concept = (_drug_concept(hit.name, hit.drugbank_id, hit.synonyms, mesh_id) if hit
+               else _drug_concept(label, None, (), mesh_id))
+    return _Match(concept.key, 0, len(text), len(fine_tokens(text)) or 1), concept
+
+
+def _span_heading(span: str) -> str | None:
+    """The substance descriptor a drug-dictionary hit's own words name, for a drug the dictionary
+    links to no MeSH heading ("Botulinum toxin type A" is IncobotulinumtoxinA there)."""
+    mesh_id = _name_heading(span)
+    return mesh_id if mesh_id and drugs.is_substance(mesh_id) else None
 
 
 @lru_cache(maxsize=262144)
@@ -312,10 +366,21 @@ def _nested_broader(found: list[_Match], chosen: list[_Match]) -> list[_Match]:
         if m in chosen or m.key in {c.key for c in chosen}:
             continue
         for c in chosen:
-            if c.start <= m.start and m.end <= c.end and m.key in _reach(c.key) and not _group(m.key):
+            inside = c.start <= m.start and m.end <= c.end
+            if inside and (m.key in _reach(c.key) or _head(m, c)) and not _group(m.key):
                 out.append(m)
                 break
     return out
+
+
+def _head(m: _Match, c: _Match) -> bool:
+    """A heading that ends the chosen phrase (its head noun: "Back Pain" in "Low Back Pain") and
+    whose place in MeSH the table does not know: presumed broader, as a nested heading MeSH puts
+    above the phrase is. Headings with a known place must really be above it."""
+    if not (m.end == c.end and m.start > c.start):
+        return False
+    ids = _condition_concept(m.key).mesh_ids
+    return bool(ids) and ids[0] not in mesh.table().trees
 
 
 def _group(key: str) -> bool:

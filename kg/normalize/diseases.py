@@ -27,6 +27,8 @@ _SPELLING = {
     "haematological": "hematological", "haematologic": "hematologic", "oedema": "edema",
     "diarrhoea": "diarrhea", "paediatric": "pediatric", "ischaemic": "ischemic", "ischaemia": "ischemia",
     "haemophilia": "hemophilia", "oestrogen": "estrogen", "foetal": "fetal", "coeliac": "celiac",
+    # A frequent misspelling (French "diabète"): one registry writes "Diabete Mellitus" throughout.
+    "diabete": "diabetes",
 }
 _SPACE = re.compile(r"\s+")
 MAX_WORDS = 10

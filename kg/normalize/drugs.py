@@ -39,6 +39,7 @@ SALT_WORDS = (
     "lactate", "hyclate", "dipropionate", "propionate", "valerate", "monohydrate", "trihydrate",
     "hemihydrate", "anhydrous", "nitrate", "oxalate", "gluconate", "meglumine", "tromethamine",
     "pamoate", "palmitate", "decanoate", "enanthate", "cypionate", "benzoate", "hydrate",
+    "xinafoate",
 )
 _SALT_TAIL = re.compile(r"\s+(?:" + "|".join(SALT_WORDS) + r")(?:\s+(?:" + "|".join(SALT_WORDS) + r"))*$", re.I)
 PHARMACOLOGICAL_ACTION = "D27"  # "Chemical Actions and Uses": classes, not substances
@@ -64,6 +65,17 @@ def _finder() -> ModuleType:
     from drug_named_entity_recognition import drugs_finder
 
     return drugs_finder
+
+
+def not_a_drug(words: str) -> bool:
+    """Words the dictionary knows but registries mean otherwise: a known non-drug ("Renova"),
+    or one short word ("caps", "dhap") too ambiguous to name a drug on its own."""
+    return bool(_SHORT_ALPHA.fullmatch(words)) or words.casefold() in _NOT_DRUGS
+
+
+def mesh_entries() -> list[dict[str, Any]]:
+    """Dictionary entries that come from MeSH (they carry tree numbers), with their entry terms."""
+    return [d for d in _finder().drug_canonical_to_data.values() if d.get("mesh_tree") and d.get("name")]
 
 
 def _lookup(tokens: list[str]) -> list[tuple[dict[str, Any], int, int]]:
@@ -137,7 +149,7 @@ def resolve(data: dict[str, Any], start: int, end: int) -> DrugHit | None:
 def _hit(data: dict[str, Any], start: int, end: int, words: list[str]) -> DrugHit | None:
     """A usable hit, retrying the first word alone for salt forms the dictionary lacks."""
     matched = " ".join(words[start:end])
-    if (end - start == 1 and _SHORT_ALPHA.fullmatch(matched)) or matched.casefold() in _NOT_DRUGS:
+    if not_a_drug(matched):
         return None
     hit = resolve(data, start, end)
     if hit is None and end - start > 1:
