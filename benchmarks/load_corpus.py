@@ -10,6 +10,7 @@ worker processes.
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import sys
 import tempfile
@@ -39,6 +40,8 @@ def run(paths: list[Path], workers: int, bulk: bool) -> dict[str, float]:
         rows = list(store.query(
             "SELECT ?i (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t tg:hasIntervention ?i } GROUP BY ?i ORDER BY DESC(?n) LIMIT 10"))
         query_ms = (time.perf_counter() - q0) * 1000
+        del store, rows  # RocksDB must let go of its files before the folder is removed
+        gc.collect()
         return {
             "files": len(report.files),
             "failed": report.count("failed"),

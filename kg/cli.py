@@ -93,7 +93,8 @@ def _emit(chunks: Iterator[bytes]) -> None:
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Parse in this many processes (0: in this one; default: one per core, up to 2, "
                    "for more than 20 files).")
-@click.option("--bulk", is_flag=True, help="Fast non-transactional loading for a first big load.")
+@click.option("--bulk", is_flag=True,
+              help="Fast non-transactional loading (the default for a first load of over 20 files).")
 @click.option("-v", "--verbose", is_flag=True, help="Also print every warning.")
 def load(paths: tuple[Path, ...], force: bool, workers: int | None, bulk: bool, verbose: bool) -> None:
     """Load files and folders of trial records (formats are detected by content)."""
@@ -105,6 +106,8 @@ def load(paths: tuple[Path, ...], force: bool, workers: int | None, bulk: bool, 
     if workers is None:
         workers = min(os.cpu_count() or 1, 2) if len(files) > 20 else 0  # workers cost ~2 s to start
     with _open(read_only=False) as store:
+        if not bulk and len(files) > 20 and not any(True for _ in store.graphs()):
+            bulk = True  # a first big load into an empty store: nothing to replace, bulk_load is ~2.5x faster
         # Counts trials, not files: one 500 MB download is one file but 100,000 trials.
         bar = tqdm(unit=" trials", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False,
                    dynamic_ncols=True)
