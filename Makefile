@@ -25,8 +25,12 @@ run: load
 test: setup
 	$(BIN)/python -m pytest -n 2 -q
 
+# Speed and quality figures (need ../shared/corpus); each script prints its own figures.
 bench: setup
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/load_corpus.py
+	$(BIN)/python benchmarks/load_corpus.py --bulk
+	$(BIN)/python benchmarks/normalisation/run.py
+	$(BIN)/python benchmarks/queries.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
