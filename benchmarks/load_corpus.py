@@ -40,6 +40,7 @@ def run(paths: list[Path], workers: int, bulk: bool) -> dict[str, float]:
         rows = list(store.query(
             "SELECT ?i (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t tg:hasIntervention ?i } GROUP BY ?i ORDER BY DESC(?n) LIMIT 10"))
         query_ms = (time.perf_counter() - q0) * 1000
+        n_rows = len(rows)
         del store, rows  # RocksDB must let go of its files before the folder is removed
         gc.collect()
         return {
@@ -50,7 +51,7 @@ def run(paths: list[Path], workers: int, bulk: bool) -> dict[str, float]:
             "seconds": seconds,
             "trials_per_s": report.total("trials") / seconds if seconds else 0.0,
             "top_interventions_query_ms": query_ms,
-            "rows": len(rows),
+            "rows": n_rows,
             "worker_peak_mb": report.worker_peak_kib / 1024,
         }
 
