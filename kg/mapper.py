@@ -138,9 +138,34 @@ def _mesh(out: Statements, term: str, mesh: MeshTerm) -> None:
     if not mesh.mesh_id:
         return
     out.add(term, EXACT, nt.iri(mesh_iri(mesh.mesh_id)))
-    for anc in mesh.ancestors:
-        if anc.mesh_id:
-            out.add(term, BROADER, nt.iri(mesh_iri(anc.mesh_id)))
+    if mesh.ancestors:
+        for anc in mesh.ancestors:
+            if anc.mesh_id:
+                out.add(term, BROADER, nt.iri(mesh_iri(anc.mesh_id)))
+    else:  # the registry did not say which ancestors are this leaf's: MeSH's own tree does
+        for parent in _mesh_tree_up(out, mesh.mesh_id):
+            out.add(term, BROADER, nt.iri(mesh_iri(parent)))
+
+
+def _mesh_tree_up(out: Statements, mesh_id: str) -> tuple[str, ...]:
+    """The descriptor's parents in the MeSH tree; writes the chain above them with labels."""
+    from kg.normalize import mesh as mesh_table
+
+    parents = mesh_table.parents(mesh_id)
+    todo, seen = list(parents), set()
+    while todo:
+        d = todo.pop()
+        if d in seen:
+            continue
+        seen.add(d)
+        node = nt.iri(mesh_iri(d))
+        out.add(node, A, nt.iri(SKOS_CONCEPT))
+        if lab := mesh_table.label(d):
+            out.add(node, LABEL, nt.string(lab))
+        for up in mesh_table.parents(d):
+            out.add(node, BROADER, nt.iri(mesh_iri(up)))
+            todo.append(up)
+    return parents
 
 
 def _mesh_index(terms: list[MeshTerm]) -> dict[str, MeshTerm]:
@@ -434,6 +459,9 @@ def _mesh_concept(out: Statements, t: str, prop: str, m: MeshTerm) -> None:
             out.add(node, BROADER, anc_node)
             out.add(anc_node, A, nt.iri(SKOS_CONCEPT))
             out.add(anc_node, LABEL, nt.string(anc.term))
+    if not m.ancestors:
+        for parent in _mesh_tree_up(out, m.mesh_id):
+            out.add(node, BROADER, nt.iri(mesh_iri(parent)))
 
 
 # --- documents ----------------------------------------------------------------------------------------

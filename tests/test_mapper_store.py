@@ -178,3 +178,19 @@ def test_registry_mesh_terms_link_shared_nodes(store):
                           f"FILTER(?m = <{mesh}D009369>) }}") == [trial_iri("NCT05522582")]
     assert _values(store, "SELECT ?m WHERE { ?t tg:hasIntervention/skos:exactMatch ?m }") == [mesh + "D000077209"]
     assert _values(store, f"SELECT ?l WHERE {{ <{mesh}D001943> rdfs:label ?l }}") == ["Breast Neoplasms"]
+
+
+def test_registry_mesh_leaves_without_ancestors_use_the_mesh_tree(store):
+    """A module with several leaves gives no per-leaf ancestors: MeSH's own tree places each leaf."""
+    from kg.record import MeshTerm
+
+    leaves = [MeshTerm("Breast Neoplasms", "D001943", as_found="Breast Cancer"),
+              MeshTerm("Asthma", "D001249", as_found="Asthma")]
+    _load(store, "file:///a.txt", _trial(conditions=["Breast Cancer", "Asthma"], condition_mesh=leaves))
+    mesh = "http://id.nlm.nih.gov/mesh/"
+    under_neoplasms = _values(store, "SELECT DISTINCT ?l WHERE { ?t tg:studiesCondition ?c . ?c rdfs:label ?l ; "
+                                     f"skos:broader+ <{mesh}D009369> }}")  # Neoplasms
+    assert under_neoplasms == ["Breast Cancer"]
+    under_lung = _values(store, "SELECT DISTINCT ?l WHERE { ?t tg:studiesCondition ?c . ?c rdfs:label ?l ; "
+                                f"skos:broader+ <{mesh}D008171> }}")  # Lung Diseases
+    assert under_lung == ["Asthma"]
