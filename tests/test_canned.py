@@ -174,11 +174,17 @@ def test_every_query_file_parses_and_is_covered() -> None:
     assert names == {
         "trials-sharing-interventions", "trial-summary", "trials-by-intervention", "trials-by-condition",
         "interventions", "sponsors", "sites-by-country", "recruiting-by-condition-country",
+        "intervention-network", "similar-trials",  # tested in test_ranking.py
     }
     for q in canned.queries().values():
         assert q.summary and q.description, q.name
         for example in q.examples:
             q.bind(example)  # every example is a valid binding
+
+
+def names(value: str | None) -> set[str]:
+    """Shared labels without their "(weight)" suffix, lower case."""
+    return {p.rsplit(" (", 1)[0].lower() for p in parts(value)}
 
 
 def test_sharing_same_terms_and_nearest_concepts(store: TrialStore) -> None:
@@ -187,24 +193,30 @@ def test_sharing_same_terms_and_nearest_concepts(store: TrialStore) -> None:
     got = by_other(rows)
     assert set(got) == {tiri(B), tiri(C), tiri(D)}
     b = got[tiri(B)]
-    # B reports "Methotrexate Tablets" and "RADIOTHERAPY": the same term nodes as A's names;
-    # A's anti-PD-1 antibody and B's pembrolizumab meet at PD-1 inhibitor, not further up.
-    assert (b["shared"], b["sameIntervention"], b["sameConcept"]) == ("3", "2", "1")
-    assert {p.lower() for p in parts(b["interventions"])} == {
-        "methotrexate tablets", "radiotherapy", "pd-1 inhibitor (concept)"}
+    # B reports "Methotrexate Tablets" and "RADIOTHERAPY": the same term nodes as A's names. A's
+    # anti-PD-1 antibody is filed directly under PD-1 inhibitor, B's pembrolizumab one step below
+    # it: for B that is a class, so the pair shares PD-1 inhibitor as a class.
+    assert (b["shared"], b["sameIntervention"], b["sameConcept"], b["sameClass"]) == ("3", "2", "0", "1")
+    assert names(b["interventions"]) == {"methotrexate tablets", "radiotherapy"}
+    assert names(b["classes"]) == {"pd-1 inhibitor"}
     assert b["nctId"] == B and b["title"].startswith("Low-dose Methotrexate")
-    # C's injection meets A's tablets at methotrexate (antifolates is further up: not reported).
-    assert parts(got[tiri(C)]["interventions"]) == {"methotrexate (concept)"}
-    assert parts(got[tiri(D)]["interventions"]) == {"radiotherapy (concept)"}
+    # C's injection meets A's tablets at methotrexate, the nearest concept of both
+    # (antifolates is further up: not reported).
+    assert names(got[tiri(C)]["concepts"]) == {"methotrexate"} and not got[tiri(C)]["classes"]
+    assert names(got[tiri(D)]["concepts"]) == {"radiotherapy"}
     assert got[tiri(D)]["nctId"] is None  # a ChiCTR-only trial
     assert all(r["trial"] == tiri(A) for r in rows)
+    scores = [float(r["score"]) for r in rows]  # type: ignore[arg-type]
+    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
 
 
 def test_sharing_from_a_trial_with_concept_links_only(store: TrialStore) -> None:
     got = by_other(run(store, "trials-sharing-interventions", trial=C))
     assert set(got) == {tiri(A), tiri(B)}
-    assert all(r["sameIntervention"] == "0" and parts(r["interventions"]) == {"methotrexate (concept)"}
+    assert all(r["sameIntervention"] == "0" and names(r["concepts"]) == {"methotrexate"}
                for r in got.values())
+    # Both share the same node with C, so both get the same weight.
+    assert got[tiri(A)]["score"] == got[tiri(B)]["score"]
 
 
 def test_sharing_accepts_the_trial_iri_and_other_registry_ids(store: TrialStore) -> None:
