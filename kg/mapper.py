@@ -149,9 +149,7 @@ def _mesh(out: Statements, term: str, mesh: MeshTerm) -> None:
 
 def _mesh_tree_up(out: Statements, mesh_id: str) -> tuple[str, ...]:
     """The descriptor's parents in the MeSH tree; writes the chain above them with labels."""
-    from kg.normalize import mesh as mesh_table
-
-    parents = mesh_table.parents(mesh_id)
+    parents = normalize.mesh_parents(mesh_id)
     todo, seen = list(parents), set()
     while todo:
         d = todo.pop()
@@ -160,9 +158,9 @@ def _mesh_tree_up(out: Statements, mesh_id: str) -> tuple[str, ...]:
         seen.add(d)
         node = nt.iri(mesh_iri(d))
         out.add(node, A, nt.iri(SKOS_CONCEPT))
-        if lab := mesh_table.label(d):
+        if lab := normalize.mesh_label(d):
             out.add(node, LABEL, nt.string(lab))
-        for up in mesh_table.parents(d):
+        for up in normalize.mesh_parents(d):
             out.add(node, BROADER, nt.iri(mesh_iri(up)))
             todo.append(up)
     return parents

@@ -7,6 +7,7 @@ format is one new module in this package that defines `FORMAT = Format(...)`; th
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,3 +52,21 @@ def page_format(name: str, version: str, description: str, sniff: Callable[[str]
             yield RecordError(record=path.name, message=str(exc))
 
     return Format(name, version, description, sniff, read, priority)
+
+
+def until_broken_xml(records: Iterator[Item], after: Callable[[int], str]) -> Iterator[Item]:
+    """The records of an iterparse stream, up to a syntax error, then one error for the rest.
+
+    Why: a truncated or corrupted export still holds thousands of good records before the break;
+    they load, and the break is reported once (`after(n)` names the place: "after study #n"), so
+    nothing is silently lost. A document broken before its first record is not of the format at
+    all, which the caller's LoaderError says."""
+    count = 0
+    try:
+        for item in records:
+            count += 1
+            yield item
+    except ET.ParseError as exc:
+        if count == 0:
+            raise LoaderError(f"not well-formed XML: {exc}") from exc
+        yield RecordError(record=after(count), message=f"broken XML, the rest of the file is unreadable: {exc}")

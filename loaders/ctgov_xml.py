@@ -33,7 +33,7 @@ from loaders._ctgov_common import (
     ZIP_MAGIC, check_nct, date_kind, identifier, label_key, split_masking, unwrap, yes_no,
     zip_head_suffix, zip_members,
 )
-from loaders.base import Format, Item, LoaderError
+from loaders.base import Format, Item, LoaderError, until_broken_xml
 
 VERSION = "1"
 ROOT = "clinical_study"
@@ -283,25 +283,22 @@ def _strip_namespaces(el: El) -> None:
 
 def iter_studies(fh: IO[bytes], where: str = "") -> Iterator[Item]:
     """Every <clinical_study> in one XML stream; a study is freed as soon as it is read."""
+    yield from until_broken_xml(_studies(fh, where), lambda n: f"{where}after study #{n}")
+
+
+def _studies(fh: IO[bytes], where: str) -> Iterator[Item]:
     last: El | None = None
     count = 0
-    try:
-        for _, el in ET.iterparse(fh, events=("end",)):
-            last = el
-            tag = el.tag
-            if tag != ROOT and not tag.endswith("}" + ROOT):
-                continue
-            count += 1
-            if tag != ROOT:
-                _strip_namespaces(el)
-            yield _one(el, count, where)
-            el.clear()
-    except ET.ParseError as exc:
-        if count == 0:
-            raise LoaderError(f"not well-formed XML: {exc}") from exc
-        yield RecordError(record=f"{where}after study #{count}",
-                          message=f"broken XML, the rest of the file is unreadable: {exc}")
-        return
+    for _, el in ET.iterparse(fh, events=("end",)):
+        last = el
+        tag = el.tag
+        if tag != ROOT and not tag.endswith("}" + ROOT):
+            continue
+        count += 1
+        if tag != ROOT:
+            _strip_namespaces(el)
+        yield _one(el, count, where)
+        el.clear()
     if count == 0:
         root = _local(last.tag) if last is not None else None  # the root ends last
         raise LoaderError(f"no <{ROOT}> element: the root element is <{root}>, "

@@ -55,7 +55,7 @@ from kg.record import (
 )
 from kg.text import clean, criteria_items, eligibility_from_text, one_line, parse_age, parse_date
 from loaders._ctgov_common import id_scheme, split_masking
-from loaders.base import Format, Item, LoaderError
+from loaders.base import Format, Item, LoaderError, until_broken_xml
 
 VERSION = "1"
 ROOT = "Trials_downloaded_from_ICTRP"
@@ -770,35 +770,32 @@ def _one(el: El, index: int) -> Item:
 
 def iter_trials(fh: IO[bytes]) -> Iterator[Item]:
     """Every `<Trial>` of one export, each freed once read (exports hold many thousands)."""
+    yield from until_broken_xml(_trials(fh), lambda n: f"after <Trial> #{n}")
+
+
+def _trials(fh: IO[bytes]) -> Iterator[Item]:
     root: El | None = None
     count = 0
     depth = 0
-    try:
-        for event, el in ET.iterparse(fh, events=("start", "end")):
-            if event == "start":
-                if root is None:
-                    root = el
-                    if root.tag not in (ROOT, TRIAL):
-                        raise LoaderError(f"the root element is <{root.tag}>, not <{ROOT}>: "
-                                          "not a WHO ICTRP export")
-                depth += el.tag == TRIAL
-                continue
-            if el.tag != TRIAL:
-                continue
-            depth -= 1
-            if depth:
-                continue  # a <Trial> nested in a field is part of its parent
-            count += 1
-            yield _one(el, count)
-            el.clear()
-            if root is not el:
-                root.clear()  # drop the emptied <Trial> shells too: exports run to 100k+ trials
-    except ET.ParseError as exc:
-        if count == 0:
-            raise LoaderError(f"not well-formed XML: {exc}") from exc
-        yield RecordError(record=f"after <Trial> #{count}",
-                          message=f"broken XML, the rest of the file is unreadable: {exc}")
-        return
+    for event, el in ET.iterparse(fh, events=("start", "end")):
+        if event == "start":
+            if root is None:
+                root = el
+                if root.tag not in (ROOT, TRIAL):
+                    raise LoaderError(f"the root element is <{root.tag}>, not <{ROOT}>: "
+                                      "not a WHO ICTRP export")
+            depth += el.tag == TRIAL
+            continue
+        if el.tag != TRIAL:
+            continue
+        depth -= 1
+        if depth:
+            continue  # a <Trial> nested in a field is part of its parent
+        count += 1
+        yield _one(el, count)
+        el.clear()
+        if root is not el:
+            root.clear()  # drop the emptied <Trial> shells too: exports run to 100k+ trials
     if count == 0:
         raise LoaderError(f"<{ROOT}> holds no <Trial> element")
 

@@ -235,6 +235,17 @@ def test_truncated_file_is_a_loader_error(tmp_path: Path) -> None:
         list(ctgov_xml.read(path))
 
 
+def test_break_after_good_studies_keeps_them_and_names_the_place(tmp_path: Path) -> None:
+    a = (AACT / "NCT00513591.xml").read_bytes().split(b"?>", 1)[1]
+    b = (AACT / "NCT02591940.xml").read_bytes().split(b"?>", 1)[1]
+    path = tmp_path / "cut_after_one.xml"
+    path.write_bytes(b"<search_results>" + a + b[: len(b) // 2])
+    trials, errors = read_all(path)
+    assert [t.nct_id for t in trials] == ["NCT00513591"]
+    assert len(errors) == 1 and errors[0].record == "after study #1"
+    assert "broken XML, the rest of the file is unreadable" in errors[0].message
+
+
 def test_zip_without_xml_is_a_loader_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.zip"
     with zipfile.ZipFile(path, "w") as z:

@@ -8,7 +8,9 @@ never touches loaders or the mapper.
 from __future__ import annotations
 
 from kg.normalize.concepts import Concept, condition_concepts, intervention_concepts, other_name_concepts
+from kg.normalize.mesh import label as mesh_label
+from kg.normalize.mesh import parents as mesh_parents
 from kg.normalize.orgs import site_key, sponsor_key
 
 __all__ = ["Concept", "intervention_concepts", "other_name_concepts", "condition_concepts", "sponsor_key",
-           "site_key"]
+           "site_key", "mesh_parents", "mesh_label"]
