@@ -216,7 +216,7 @@ def _radiation_hint(tokens: list[Token], matches: list[_Match], type_word: str,
 
 def _dictionary_matches(text: str, matches: list[_Match], vocab: Vocabulary) -> list[tuple[_Match, Concept]]:
     """Named drugs among the words the vocabulary did not explain."""
-    ws = words(text)
+    ws = [_carried_drug(w, s, e) for w, s, e in words(text)]
     lookup: list[str | None] = [
         None if _covered(s, e, matches) or w.isdigit() or fold(w) in NOISE_WORDS else w
         for w, s, e in ws
@@ -225,9 +225,29 @@ def _dictionary_matches(text: str, matches: list[_Match], vocab: Vocabulary) -> 
     for hit in drugs.find(lookup):
         start, end = ws[hit.first_word][1], ws[hit.end_word - 1][2]
         mesh_id = hit.mesh_id or _span_heading(text[start:end])
-        concept = _drug_concept(hit.name, hit.drugbank_id, hit.synonyms, mesh_id)
+        concept = (mesh_concept(mesh_id) if hit.drug_class and mesh_id
+                   else _drug_concept(hit.name, hit.drugbank_id, hit.synonyms, mesh_id))
         out.append((_Match(concept.key, start, end, hit.end_word - hit.first_word), concept))
     return out
+
+
+# "everolimus-eluting stent", "paclitaxel-coated balloon": the device carries that drug.
+_CARRIER = re.compile(r"-(?:eluting|coated|releasing|impregnated|loaded)$", re.I)
+
+
+# "R-verapamil", "S-ketamine": one enantiomer, indexed under the drug itself.
+_ENANTIOMER = re.compile(r"^[RS]-(?=[^\W\d_]{4})")
+
+
+def _carried_drug(word: str, start: int, end: int) -> tuple[str, int, int]:
+    """A hyphenated "<drug>-eluting" word as the drug alone, and "R-<drug>" as the drug, so the
+    dictionary can see it."""
+    m = _CARRIER.search(word)
+    if m and m.start():
+        word, end = word[:m.start()], start + m.start()
+    if (e := _ENANTIOMER.match(word)) and not drugs.entry(word):
+        word, start = word[e.end():], start + e.end()
+    return word, start, end
 
 
 @lru_cache(maxsize=65536)
@@ -290,10 +310,39 @@ def _interventions(name: str, type_word: str) -> tuple[Concept, ...]:
     matches = _select(_phrase_matches(tokens, scheme) + _acronym_matches(text, tokens, scheme))
     matches += _radiation_hint(tokens, matches, type_word, vocab)
     found = [(m, curated(m.key)) for m in matches]
+    terms = _term_matches(tokens, matches)
+    matches += [m for m, _ in terms]
+    found += terms
     whole = None if matches else _whole_name_drug(text)
     found += [whole] if whole else _dictionary_matches(text, matches, vocab)
     found += _heading_match(text, found)
     return _ordered(found, _placebo_for(text, found))
+
+
+def _term_matches(tokens: list[Token], matches: list[_Match]) -> list[tuple[_Match, Concept]]:
+    """The project's own drug names (`data/drug_terms.tsv`: "Glyceryl trinitrate", "Augmentin")
+    anywhere in the words the vocabulary did not explain, longest first."""
+    table, lengths = entry_terms.project_terms(), entry_terms.project_lengths()
+    texts = [t.text for t in tokens]
+    candidates: list[_Match] = []
+    for i, first in enumerate(texts):
+        for n in lengths.get(first, ()):
+            mesh_id = table.get(tuple(texts[i:i + n])) if i + n <= len(texts) else None
+            if mesh_id and not _covered(tokens[i].start, tokens[i + n - 1].end, matches):
+                candidates.append(_Match(mesh_id, tokens[i].start, tokens[i + n - 1].end, n))
+    return [(_Match(c.key, m.start, m.end, m.size), c)
+            for m in _select(candidates) for c in [_heading_drug(m.key)]]
+
+
+def _heading_drug(mesh_id: str) -> Concept:
+    """The drug concept of a substance heading: the dictionary's drug when it knows the heading's
+    name (so "Glyceryl trinitrate" and "Nitroglycerin" share one node), else the heading itself."""
+    label = mesh.label(mesh_id) or mesh_id
+    data = drugs.entry(label)
+    hit = drugs.resolve(data, 0, 1) if data else None
+    if hit and hit.drugbank_id:
+        return _drug_concept(hit.name, hit.drugbank_id, hit.synonyms, mesh_id)
+    return _drug_concept(label, None, (), mesh_id)
 
 
 def _heading_match(text: str, found: list[tuple[_Match, Concept]]) -> list[tuple[_Match, Concept]]:
@@ -420,8 +469,30 @@ def _condition_concept(key: str) -> Concept:
 
 
 def _readings(text: str) -> list[str]:
-    """The name, and for MeSH-style inverted names ("Cancer, Lung") the natural order too."""
+    """The name, and for MeSH-style inverted names ("Cancer, Lung") the natural order too; then
+    the name with joined words taken apart, which wins only where it explains more of the name."""
+    out = [text]
     head, sep, tail = text.partition(",")
     if sep and head.strip() and tail.strip() and "," not in tail:
-        return [text, f"{tail.strip()} {head.strip()}"]
-    return [text]
+        out.append(f"{tail.strip()} {head.strip()}")
+    if (apart := _apart(text)) != text:
+        out.append(apart)
+    return out
+
+
+_JOINED_WORDS = re.compile(r"\b([A-Za-z]+)-(?=[A-Za-z]{3})|;(?=\S)")
+# A prefix that changes what the next word means ("Non-Cancer Pain" is not Cancer Pain).
+_BOUND_PREFIXES = frozenset({"non", "anti", "pre", "pseudo", "un", "post"})
+
+
+def _apart(text: str) -> str:
+    """Hyphen-joined words as separate words ("Chronic Low-back Pain" says Low Back Pain;
+    "NEC-Erectile Dysfunction") and a list glued by semicolons spaced ("Syndromes;Chronic ...").
+    The disease dictionary matches whole whitespace words, so these names hid their terms; the
+    hyphenated reading is tried first and kept on a tie, so "Non-Small Cell" stays whole, and a
+    prefix such as "non-" or "pre-" is never taken off its word."""
+    def part(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return "; "
+        return m.group() if m.group(1).casefold() in _BOUND_PREFIXES else f"{m.group(1)} "
+    return _JOINED_WORDS.sub(part, text)

@@ -31,6 +31,7 @@ _SPELLING = {
     "diabete": "diabetes",
 }
 _SPACE = re.compile(r"\s+")
+_PLURAL = re.compile(r"[a-z]{3,}[^isu]s")  # a simple plural, not "-ss", "-us", "-is"
 MAX_WORDS = 10
 EXTRA_TERMS = Path(__file__).resolve().parent / "data" / "disease_terms.tsv"
 
@@ -131,6 +132,15 @@ def find(text: str) -> list[DiseaseHit]:
     hits: list[DiseaseHit] = []
     for i, first in enumerate(texts):
         for n in lengths.get(first, ()):
-            if i + n <= len(texts) and (mesh_id := table.get(tuple(texts[i:i + n]))):
+            if i + n <= len(texts) and (mesh_id := _lookup(table, tuple(texts[i:i + n]))):
                 hits.append(DiseaseHit(mesh_id, words[i].start, words[i + n - 1].end, n))
     return hits
+
+
+def _lookup(table: dict[tuple[str, ...], str], key: tuple[str, ...]) -> str | None:
+    """The phrase's heading, else that of its singular when only the last word is a plural the
+    dictionary lacks ("Erectile Dysfunctions", "Acute Leukemias"): a plural names the same
+    disease. Words ending in -ss, -us or -is are not plurals ("abscess", "virus", "arthritis")."""
+    if (found := table.get(key)) or not _PLURAL.fullmatch(key[-1]):
+        return found
+    return table.get((*key[:-1], key[-1][:-1]))

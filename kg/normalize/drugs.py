@@ -53,6 +53,7 @@ class DrugHit:
     first_word: int  # index range of the words it matched
     end_word: int
     mesh_id: str | None = None  # the MeSH descriptor, when the label table has one
+    drug_class: bool = False  # a pharmacological-action heading ("local anesthetic"), not one drug
 
     @property
     def drugbank_iri(self) -> str | None:
@@ -156,7 +157,31 @@ def _hit(data: dict[str, Any], start: int, end: int, words: list[str]) -> DrugHi
         for again, _, _ in _lookup([words[start]]):
             if hit := resolve(again, start, end):
                 break
-    return hit
+    return hit or _product_hit(data, start, end) or _class_hit(data, start, end)
+
+
+def _class_hit(data: dict[str, Any], start: int, end: int) -> DrugHit | None:
+    """A drug class named by one of MeSH's own names for a pharmacological-action heading
+    ("local anesthetic" -> Anesthetics, Local; "antidiabetic" -> Hypoglycemic Agents)."""
+    mesh_id = mesh.by_label(str(data.get("name") or ""))
+    if mesh_id is None or PHARMACOLOGICAL_ACTION not in mesh.tree_branches(mesh_id):
+        return None
+    return DrugHit(mesh.label(mesh_id) or mesh_id, None, (), start, end, mesh_id, drug_class=True)
+
+
+def _product_hit(data: dict[str, Any], start: int, end: int) -> DrugHit | None:
+    """A product entry that is no drug itself names its one drug in its canonical name: "Natesto"
+    is "Testosterone Nasal Gel", "Fluarix" "Influenza Vaccine, Inactivated or Recombinant"."""
+    name = str(data.get("name") or "")
+    if _drugbank(data) or not name:
+        return None
+    words = _NAME_WORD.findall(name)
+    hits = [d for d, _, _ in _lookup(words) if d is not data] or [d for d, _, _ in _lookup(words[:1])]
+    found = {h.mesh_id or h.drugbank_id: h for again in hits if (h := resolve(again, start, end))}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+_NAME_WORD = re.compile(r"\w+(?:[-']\w+)*")
 
 
 def find(words: list[str | None]) -> list[DrugHit]:
