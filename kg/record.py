@@ -233,6 +233,12 @@ class Trial:
     # Conditions the record does not list but its prose names (kg.normalize.extract); the mapper
     # links them like reported ones and marks them as extracted.
     extracted_conditions: list[str] = field(default_factory=list)
+    # Every heading CT.gov's indexer found for the record (v2 `browseLeaves`, ids left empty: they
+    # are CT.gov's own "M" ids), with its relevance: HIGH ones are the leaves above, LOW ones it
+    # found but did not list (and the leaves' ancestors). Not mapped; the normalisation benchmark
+    # reads them to tell a wrong link from one CT.gov itself made at low relevance.
+    condition_browse_leaves: list[MeshTerm] = field(default_factory=list)
+    intervention_browse_leaves: list[MeshTerm] = field(default_factory=list)
 
 
 @dataclass(slots=True)

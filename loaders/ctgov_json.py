@@ -321,9 +321,17 @@ def _mesh(browse: Node) -> tuple[list[MeshTerm], list[MeshTerm]]:
     return leaves, ancestors
 
 
+def _browse_leaves(browse: Node) -> list[MeshTerm]:
+    return [MeshTerm(name, relevance=one_line(leaf.text("relevance")), as_found=one_line(leaf.text("asFound")))
+            for leaf in browse.objs("browseLeaves") if (name := one_line(leaf.text("name")))]
+
+
 def _derived(trial: Trial, m: Node) -> None:
-    trial.condition_mesh, trial.condition_mesh_ancestors = _mesh(m.obj("conditionBrowseModule"))
-    trial.intervention_mesh, trial.intervention_mesh_ancestors = _mesh(m.obj("interventionBrowseModule"))
+    conditions, interventions = m.obj("conditionBrowseModule"), m.obj("interventionBrowseModule")
+    trial.condition_mesh, trial.condition_mesh_ancestors = _mesh(conditions)
+    trial.intervention_mesh, trial.intervention_mesh_ancestors = _mesh(interventions)
+    trial.condition_browse_leaves = _browse_leaves(conditions)
+    trial.intervention_browse_leaves = _browse_leaves(interventions)
 
 
 def study_to_trial(data: Any) -> Trial:

@@ -224,3 +224,31 @@ def test_scoring_compares_like_with_like(studies: list[benchmark.Study]) -> None
     placebo_trials = [t for t in studies if any("placebo" in n.casefold() for n, _ in t.interventions)]
     assert placebo_trials and all("D010919" not in benchmark.predicted(t, benchmark.INTERVENTIONS)
                                   for t in placebo_trials)
+
+
+def test_false_hits_and_misses_are_told_apart_by_where_ctgov_found_them() -> None:
+    """A broader heading, a heading CT.gov found at low relevance, and a leaf CT.gov took from the
+    title are counted apart, so the benchmark shows how much of its gap is the comparison's own."""
+    study = benchmark.Study(
+        "NCT00000001", [], ["Type 2 Diabetes Mellitus", "Prostate Cancer"], {},
+        {"D003924": "Diabetes Mellitus, Type 2", "D007172": "Erectile Dysfunction"},
+        condition_found=frozenset({"D003924", "D007172", "D011471"}),  # Prostatic Neoplasms: LOW
+        condition_as_found={"D007172": "Erectile Dysfunction"},
+        titles_keywords="Erectile dysfunction after radical prostatectomy",
+    )
+    assert benchmark.predicted(study, benchmark.CONDITIONS) == {"D003924", "D003920", "D011471"}
+    s = benchmark.score([study], benchmark.CONDITIONS)
+    assert (s.true_pos, s.false_pos, s.false_neg) == (1, 2, 1)
+    assert (s.extras_broader, s.extras_found_low, s.misses_elsewhere) == (1, 1, 1)  # D003920, D011471, D007172
+    assert s.recall_ceiling == 0.5
+    study.titles_keywords = "Diabetes and the prostate"  # no evidence for the miss anywhere else
+    assert benchmark.score([study], benchmark.CONDITIONS).misses_elsewhere == 0
+
+
+@pytest.mark.corpus
+def test_ctgov_browse_leaves_are_read_with_their_relevance(studies: list[benchmark.Study]) -> None:
+    """NCT01321489 (marc_urology): Erectile Dysfunction HIGH, its MeSH ancestors LOW."""
+    s = {s.nct_id: s for s in studies}["NCT01321489"]
+    assert s.condition_as_found == {"D007172": "Erectile Dysfunction"}
+    assert {"D007172", "D005832", "D012735"} <= s.condition_found  # + Genital Diseases, Male; Sexual Dysfunction
+    assert {"D000068677", "D019343", "D000077559"} <= s.intervention_found  # Sildenafil Citrate, Citric Acid, Sodium Citrate

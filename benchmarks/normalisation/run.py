@@ -58,6 +58,7 @@ def main() -> int:
         for name, part in benchmark.halves(studies):
             overall = benchmark.score(part, kind)
             print(f"  {name:13} {overall.line()}")
+            print(f"  {'':13} {overall.breakdown()}")
         if overall and args.misses:
             print("  most frequent misses (CT.gov leaf not produced):")
             for leaf, n in overall.misses.most_common(args.misses):

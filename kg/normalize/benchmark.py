@@ -31,13 +31,15 @@ on the other.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.normalize import mesh
 from kg.normalize.concepts import Concept, condition_concepts, intervention_concepts, other_name_concepts, vocabulary
-from kg.record import Trial
+from kg.record import MeshTerm, Trial
 
 INTERVENTIONS = "interventions"
 CONDITIONS = "conditions"
@@ -55,6 +57,14 @@ class Study:
     condition_leaves: dict[str, str]
     # Each intervention's reported other names (brand, code, chemical names), in the same order.
     other_names: list[tuple[str, ...]] = field(default_factory=list)
+    # Every heading CT.gov found at any relevance (browse leaves, by label): a false hit among
+    # these is a link CT.gov made too but did not list.
+    intervention_found: frozenset[str] = frozenset()
+    condition_found: frozenset[str] = frozenset()
+    # The text CT.gov matched for each condition leaf ("asFound"), and the titles and keywords,
+    # which CT.gov reads but the normaliser is not given: where a leaf's evidence lies.
+    condition_as_found: dict[str, str] = field(default_factory=dict)
+    titles_keywords: str = ""
 
     @property
     def half(self) -> str:
@@ -66,6 +76,7 @@ class Study:
 class Score:
     """Micro-averaged counts over studies, with the misses and false hits for inspection."""
 
+    kind: str = CONDITIONS
     studies: int = 0
     true_pos: int = 0
     false_pos: int = 0
@@ -73,6 +84,13 @@ class Score:
     supplementary: int = 0  # C-id leaves left out of the gold set
     misses: Counter[str] = field(default_factory=Counter)
     extras: Counter[str] = field(default_factory=Counter)
+    # False hits that are a MeSH ancestor of one of the study's leaves (less specific, not wrong),
+    # and the others that CT.gov itself found but listed only at low relevance.
+    extras_broader: int = 0
+    extras_found_low: int = 0
+    # Misses whose evidence CT.gov found only in the titles or keywords (conditions only: its
+    # "asFound" for interventions is not the reported text).
+    misses_elsewhere: int = 0
 
     @property
     def recall(self) -> float:
@@ -81,6 +99,20 @@ class Score:
     @property
     def precision(self) -> float:
         return self.true_pos / (self.true_pos + self.false_pos) if self.true_pos + self.false_pos else 0.0
+
+    @property
+    def recall_ceiling(self) -> float:
+        """Recall if every leaf with evidence in the names were found."""
+        gold = self.true_pos + self.false_neg
+        return (gold - self.misses_elsewhere) / gold if gold else 0.0
+
+    def breakdown(self) -> str:
+        line = (f"false hits: {self.extras_broader} a MeSH ancestor of a listed leaf, {self.extras_found_low} found "
+                f"by CT.gov at low relevance, {self.false_pos - self.extras_broader - self.extras_found_low} other")
+        if self.kind == CONDITIONS:
+            line += (f"; misses with evidence only in titles/keywords: {self.misses_elsewhere} "
+                     f"(recall ceiling from names {self.recall_ceiling:.3f})")
+        return line
 
     def line(self) -> str:
         return (f"recall {self.recall:.3f}  precision {self.precision:.3f}  "
@@ -98,7 +130,30 @@ def study_from_trial(trial: Trial) -> Study | None:
         {m.mesh_id: m.term for m in trial.intervention_mesh if m.mesh_id},
         {m.mesh_id: m.term for m in trial.condition_mesh if m.mesh_id},
         [tuple(iv.other_names) for iv in trial.interventions if iv.name],
+        _found(trial.intervention_browse_leaves),
+        _found(trial.condition_browse_leaves),
+        {m.mesh_id: m.as_found for m in trial.condition_mesh if m.mesh_id and m.as_found},
+        " | ".join([trial.title or "", trial.official_title or "", *trial.keywords]),
     )
+
+
+def _found(leaves: list[MeshTerm]) -> frozenset[str]:
+    from kg.normalize import mesh
+
+    return frozenset(i for m in leaves if (i := mesh.by_label(m.term)))
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.casefold())) + " "
+
+
+def _only_elsewhere(study: Study, mesh_id: str) -> bool:
+    """CT.gov matched this condition leaf in the titles or keywords, not in the condition names."""
+    found = study.condition_as_found.get(mesh_id)
+    if not found:
+        return False
+    text = _words(found)
+    return text not in _words(" | ".join(study.conditions)) and text in _words(study.titles_keywords)
 
 
 def corpus_studies(root: Path, limit_files: Iterable[str] | None = None) -> list[Study]:
@@ -139,8 +194,6 @@ def _nearest_mesh(c: Concept) -> set[str]:
 
 
 def _entry_mesh(key: str) -> tuple[str, ...]:
-    from kg.normalize import mesh
-
     return tuple(i for m in vocabulary().entries[key].exact_matches if (i := mesh.id_from_iri(m)))
 
 
@@ -167,7 +220,7 @@ def gold(study: Study, kind: str) -> tuple[set[str], int]:
 
 def score(studies: Iterable[Study], kind: str) -> Score:
     """Micro-averaged recall/precision over studies that CT.gov indexed (a non-empty module)."""
-    s = Score()
+    s = Score(kind)
     for study in studies:
         leaves = study.intervention_leaves if kind == INTERVENTIONS else study.condition_leaves
         if not leaves:
@@ -181,8 +234,15 @@ def score(studies: Iterable[Study], kind: str) -> Score:
         s.false_neg += len(want - got)
         for i in want - got:
             s.misses[f"{i} {leaves[i]}"] += 1
+            s.misses_elsewhere += kind == CONDITIONS and _only_elsewhere(study, i)
+        above = {a for i in want for a in mesh.ancestors(i)}
+        found = study.intervention_found if kind == INTERVENTIONS else study.condition_found
         for i in got - want:
             s.extras[i] += 1
+            if i in above:
+                s.extras_broader += 1
+            elif i in found:
+                s.extras_found_low += 1
     return s
 
 
