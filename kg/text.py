@@ -232,18 +232,22 @@ def eligibility_from_text(criteria: str | None, **fields: object) -> Eligibility
 
 _MESH_UI = re.compile(r"^([DC])(\d{6}|\d{9})$")
 _LAST_SIX_DIGIT_MESH = 66387  # NLM's six-digit descriptor UIs end at D066331; nine-digit ones start at D000066388
+# Supplementary concept records (C ids) likewise: six-digit UIs end at C588384 (at the latest) and
+# nine-digit ones start at C000588428, as NLM's own SCR list (shipped in gilda's MeSH mappings) shows.
+_LAST_SIX_DIGIT_SCR = 588427
 
 
 def mesh_descriptor_id(raw: str | None) -> str | None:
-    """NLM's own form of a MeSH descriptor UI: CT.gov pads old ids to nine digits (D000001943 for
-    D001943), which would not match id.nlm.nih.gov; genuine nine-digit ids (D000068437) stay."""
+    """NLM's own form of a MeSH descriptor or supplementary concept UI: CT.gov pads old ids to nine
+    digits (D000001943 for D001943, C000500026 for palbociclib's C500026), which would not match
+    id.nlm.nih.gov; genuine nine-digit ids (D000068437, C000588428) stay."""
     if not raw:
         return None
     m = _MESH_UI.match(raw.strip().upper())
     if not m:
         return None
     kind, digits = m.groups()
-    # Supplementary concepts (C...) have no known boundary between the two lengths: kept as given.
-    if kind == "D" and len(digits) == 9 and int(digits) <= _LAST_SIX_DIGIT_MESH:
-        return f"D{int(digits):06d}"
+    last_six_digit = _LAST_SIX_DIGIT_MESH if kind == "D" else _LAST_SIX_DIGIT_SCR
+    if len(digits) == 9 and int(digits) <= last_six_digit:
+        return f"{kind}{int(digits):06d}"
     return kind + digits

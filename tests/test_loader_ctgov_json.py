@@ -92,7 +92,7 @@ def test_array_download_record_vsuptl() -> None:
     assert t.has_results is False
     # One intervention leaf: the module's ancestors belong to it.
     [mesh] = t.intervention_mesh
-    assert (mesh.term, mesh.mesh_id) == ("Dapagliflozin", "C000529054")
+    assert (mesh.term, mesh.mesh_id) == ("Dapagliflozin", "C529054")  # NLM form of CT.gov's C000529054
     assert [a.term for a in mesh.ancestors][:2] == ["Sodium-Glucose Transporter 2 Inhibitors",
                                                     "Molecular Mechanisms of Pharmacological Action"]
     assert len(mesh.ancestors) == 4

@@ -113,7 +113,12 @@ def test_ages_from_prose():
         ("D000066331", "D066331"),  # the last six-digit descriptor
         ("D000066388", "D000066388"),  # the first nine-digit descriptor stays
         ("D000068437", "D000068437"),  # pemetrexed
-        ("C000529054", "C000529054"),  # supplementary concept: kept as given
+        ("C000500026", "C500026"),  # supplementary concept (palbociclib) padded by CT.gov
+        ("C579720", "C579720"),  # venetoclax, already in NLM form
+        ("C000588384", "C588384"),  # the last six-digit supplementary concept
+        ("C000588428", "C000588428"),  # the first nine-digit supplementary concept stays
+        ("C000614988", "C000614988"),
+        ("c000042382", "C042382"),  # case and padding both undone (fludarabine phosphate)
         ("M4910", None),  # CT.gov's browse-leaf ids are not MeSH ids
         ("", None),
     ],

@@ -59,6 +59,8 @@ def main() -> int:
             overall = benchmark.score(part, kind)
             print(f"  {name:13} {overall.line()}")
             print(f"  {'':13} {overall.breakdown()}")
+            if kind == benchmark.INTERVENTIONS:
+                print(f"  {'':13} {benchmark.supplementary_line(benchmark.score_supplementary(part))}")
         if overall and args.misses:
             print("  most frequent misses (CT.gov leaf not produced):")
             for leaf, n in overall.misses.most_common(args.misses):
@@ -66,6 +68,13 @@ def main() -> int:
             print("  most frequent false hits (produced, not a CT.gov leaf):")
             for mesh_id, n in overall.extras.most_common(args.misses):
                 print(f"    {n:4}  {mesh_id} {mesh.label(mesh_id)}")
+        if kind == benchmark.INTERVENTIONS and args.misses:
+            scr = benchmark.score_supplementary(studies)
+            print("  supplementary concepts: most frequent misses / false hits (C ids):")
+            for leaf, n in scr.misses.most_common(args.misses):
+                print(f"    {n:4}  miss {leaf}")
+            for scr_id, n in scr.extras.most_common(args.misses):
+                print(f"    {n:4}  false {scr_id} {mesh.scr_name(scr_id)}")
     print()
     print(speed(studies))
     return 0

@@ -88,6 +88,10 @@ def curated(key: str) -> Concept:
         ids = [found]  # a named drug's descriptor, by exact name as for dictionary drugs
     if ids and ids[0] in mesh.table().labels:
         return mesh_concept(ids[0], key)
+    if not ids and key.startswith("drug/") and (scr := drugs.scr_for_drug(e.label, tuple(e.labels))):
+        # a new drug MeSH has as a supplementary concept: stated here, so the node is restated
+        matches = tuple(sorted({*e.exact_matches, mesh.iri(scr)}))
+        return Concept(e.key, e.label, matches, tuple(e.broader), curated=False)
     return Concept(e.key, e.label, tuple(e.exact_matches), tuple(e.broader), curated=True)
 
 
@@ -272,7 +276,8 @@ def _drug_concept(name: str, drugbank_id: str | None, synonyms: tuple[str, ...],
     bank = (DRUGBANK + drugbank_id,) if drugbank_id else ()
     if mesh_id:
         return mesh_concept(mesh_id, key, label, bank, classes)
-    return Concept(key, label, bank, classes, curated=False)
+    scr = drugs.scr_for_drug(name, synonyms)  # a new drug: MeSH has it as a supplementary concept
+    return Concept(key, label, (*bank, *((mesh.iri(scr),) if scr else ())), classes, curated=False)
 
 
 def _placebo_for(text: str, found: list[tuple[_Match, Concept]]) -> set[int]:
@@ -316,7 +321,38 @@ def _interventions(name: str, type_word: str) -> tuple[Concept, ...]:
     whole = None if matches else _whole_name_drug(text)
     found += [whole] if whole else _dictionary_matches(text, matches, vocab)
     found += _heading_match(text, found)
+    found += _scr_matches(tokens, found)
     return _ordered(found, _placebo_for(text, found))
+
+
+def _scr_matches(tokens: list[Token], found: list[tuple[_Match, Concept]]) -> list[tuple[_Match, Concept]]:
+    """New drugs MeSH has only as supplementary concepts ("venetoclax", "fludarabine phosphate"),
+    named by a token phrase that nothing else explained, longest first. Last, so a vocabulary
+    phrase, a dictionary drug or a descriptor always wins over a record's name."""
+    phrases, lengths = drugs.scr_phrases()
+    taken = [m for m, _ in found]
+    texts = [t.text for t in tokens]
+    candidates: list[_Match] = []
+    for i, first in enumerate(texts):
+        for n in lengths.get(first, ()):
+            scr_id = phrases.get(tuple(texts[i:i + n])) if i + n <= len(texts) else None
+            if scr_id and not _covered(tokens[i].start, tokens[i + n - 1].end, taken):
+                candidates.append(_Match(scr_id, tokens[i].start, tokens[i + n - 1].end, n))
+    return [(_Match(c.key, m.start, m.end, m.size), c) for m in _select(candidates) for c in [_scr_drug(m.key)]]
+
+
+def _scr_drug(scr_id: str) -> Concept:
+    """The drug concept of a supplementary concept: the dictionary's drug when it knows the name
+    (DrugBank id too), else a drug named as MeSH names it; `_drug_concept` adds the C id."""
+    name = mesh.scr_name(scr_id) or scr_id
+    data = drugs.entry(name)
+    hit = drugs.resolve(data, 0, 1) if data else None
+    if hit and hit.drugbank_id and not hit.mesh_id and drugs.scr_for_drug(hit.name, hit.synonyms) == scr_id:
+        return _drug_concept(hit.name, hit.drugbank_id, hit.synonyms)
+    concept = _drug_concept(name, None, ())
+    if mesh.iri(scr_id) in concept.exact_matches:
+        return concept
+    return Concept(concept.key, concept.label, (*concept.exact_matches, mesh.iri(scr_id)), concept.broader)
 
 
 def _term_matches(tokens: list[Token], matches: list[_Match]) -> list[tuple[_Match, Concept]]:

@@ -42,6 +42,8 @@ SALT_WORDS = (
     "xinafoate",
 )
 _SALT_TAIL = re.compile(r"\s+(?:" + "|".join(SALT_WORDS) + r")(?:\s+(?:" + "|".join(SALT_WORDS) + r"))*$", re.I)
+_SALT_SET = frozenset(SALT_WORDS)
+CHEMICAL = "chemical"  # the kind of supplementary concept a drug can be (`mesh.scr_kind`)
 PHARMACOLOGICAL_ACTION = "D27"  # "Chemical Actions and Uses": classes, not substances
 
 
@@ -107,6 +109,43 @@ def mesh_for_drug(name: str, synonyms: tuple[str, ...] = ()) -> str | None:
         if (found := mesh.by_label(syn)) and is_substance(found):
             return found
     return None
+
+
+@cache
+def scr_for_drug(name: str, synonyms: tuple[str, ...] = ()) -> str | None:
+    """The MeSH supplementary concept (C id) of a drug without a descriptor: the record named
+    exactly as the drug, else the one record its dictionary synonyms name (two records, such as a
+    base and its salt both among the synonyms, give none). Salt forms are not tried: MeSH keeps
+    "fludarabine" and "fludarabine phosphate" as two records, and CT.gov indexes each by name."""
+    if (found := mesh.scr_by_name(name)) and mesh.scr_kind(found) == CHEMICAL:
+        return found
+    ids = {found for syn in synonyms
+           if not not_a_drug(syn) and (found := mesh.scr_by_name(syn)) and mesh.scr_kind(found) == CHEMICAL}
+    return ids.pop() if len(ids) == 1 else None
+
+
+@cache
+def scr_phrases() -> tuple[dict[tuple[str, ...], str], dict[str, tuple[int, ...]]]:
+    """(token phrase -> C id, first token -> phrase lengths, longest first) of the supplementary
+    concept names that can stand for a drug inside an intervention name: a phrase two records
+    share, one short word ("caps"), a bare number, or a MeSH descriptor's own label is left out."""
+    from kg.normalize.tokens import label_tokens
+
+    table: dict[tuple[str, ...], str | None] = {}
+    for scr_id, name in mesh.scr_table().names.items():
+        if mesh.scr_kind(scr_id) != CHEMICAL:
+            continue  # SCRs also name rare diseases and proteins: never a drug in a name
+        phrase = label_tokens(name)
+        if not phrase or all(t.isdigit() or t in _SALT_SET for t in phrase) or not_a_drug(" ".join(phrase)):
+            continue  # "sodium phosphate" is the salt of the drug before it, not a drug of its own
+        if mesh.by_label(name):
+            continue
+        table[phrase] = scr_id if table.get(phrase, scr_id) == scr_id else None
+    phrases = {p: i for p, i in table.items() if i}
+    lengths: dict[str, set[int]] = {}
+    for p in phrases:
+        lengths.setdefault(p[0], set()).add(len(p))
+    return phrases, {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
 
 
 def base_drug(heading: str) -> tuple[str, str] | None:

@@ -5,6 +5,10 @@ are the descriptors at its tree numbers with the last segment removed; where the
 descriptor at that number (tree numbers are known for drugs and diseases only), the walk goes on
 up, so the hierarchy skips a missing level instead of breaking.
 
+Supplementary concept records (C ids, new drugs such as venetoclax) are not descriptors and have
+no tree place: they come from a second table, `data/mesh_scr.tsv.gz` (`kg.normalize.build_scr`),
+looked up by exact name only (`scr_by_name`), and `id_from_iri` never returns one.
+
 One node per descriptor: a curated vocabulary concept that states `skos:exactMatch` to the
 descriptor *is* that descriptor's node (so "Breast Neoplasms" from MeSH and the curated
 `breast-neoplasms` meet), every other descriptor is `concept/mesh/<id>`.
@@ -66,7 +70,20 @@ def iri(mesh_id: str) -> str:
 
 
 def id_from_iri(value: str) -> str | None:
-    """The descriptor id of an id.nlm.nih.gov IRI (NLM form), else None."""
+    """The descriptor id (D) of an id.nlm.nih.gov IRI (NLM form), else None: a supplementary
+    concept's IRI is not a descriptor (see `scr_id_from_iri`), so `Concept.mesh_ids` and the
+    hierarchy never meet a C id."""
+    ui = _ui_from_iri(value)
+    return ui if ui and ui.startswith("D") else None
+
+
+def scr_id_from_iri(value: str) -> str | None:
+    """The supplementary concept id (C) of an id.nlm.nih.gov IRI (NLM form), else None."""
+    ui = _ui_from_iri(value)
+    return ui if ui and ui.startswith("C") else None
+
+
+def _ui_from_iri(value: str) -> str | None:
     if not value.startswith(MESH):
         return None
     return mesh_descriptor_id(value[len(MESH):])
@@ -131,3 +148,59 @@ def prefix_set() -> frozenset[str]:
 def tree_branches(mesh_id: str) -> frozenset[str]:
     """Top-level letters+digits of the descriptor's trees ("C04", "D03"): what kind of thing it is."""
     return frozenset(tree[:3] for tree in table().trees.get(mesh_id, ()))
+
+
+# --- supplementary concept records (C ids) --------------------------------------------------------
+
+SCR_FILE = Path(__file__).resolve().parent / "data" / "mesh_scr.tsv.gz"
+
+
+@dataclass(frozen=True)
+class ScrTable:
+    names: dict[str, str]  # C id -> MeSH name
+    kinds: dict[str, str]  # C id -> chemical, protein, disease or other (see build_scr)
+    by_name: dict[str, str | None]  # normalised name -> C id, None when two ids share the name
+
+
+def name_key(text: str) -> str:
+    """How SCR names are compared: case-folded, whitespace runs as one space, ends trimmed."""
+    return " ".join(text.split()).casefold()
+
+
+def _parse_scr(lines: list[str]) -> ScrTable:
+    names: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    by_name: dict[str, str | None] = {}
+    for n, line in enumerate(lines, 1):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) != 3 or not parts[0].startswith("C") or not parts[1] or not parts[2]:
+            raise MeshTableError(f"{SCR_FILE.name} line {n}: expected C id<TAB>name<TAB>kind, got {line!r}")
+        scr_id, name, kinds[scr_id] = parts
+        names[scr_id] = name
+        key = name_key(name)
+        by_name[key] = scr_id if by_name.get(key, scr_id) == scr_id else None
+    return ScrTable(names, kinds, by_name)
+
+
+@cache
+def scr_table() -> ScrTable:
+    """The supplementary concept table (`build_scr`), read once per process (about 0.05 s)."""
+    if not SCR_FILE.exists():
+        raise MeshTableError(f"no MeSH SCR table at {SCR_FILE}: run python -m kg.normalize.build_scr")
+    with gzip.open(SCR_FILE, "rt", encoding="utf-8") as fh:
+        return _parse_scr(fh.readlines())
+
+
+def scr_by_name(name: str) -> str | None:
+    """The C id whose MeSH name is exactly this name (ignoring case and spacing); None when no
+    record or two records have it: a shared name says nothing about which substance is meant."""
+    return scr_table().by_name.get(name_key(name))
+
+
+def scr_name(scr_id: str) -> str | None:
+    return scr_table().names.get(scr_id)
+
+
+def scr_kind(scr_id: str) -> str | None:
+    """"chemical", "protein", "disease" or "other": only chemicals are read as drugs."""
+    return scr_table().kinds.get(scr_id)
