@@ -29,7 +29,7 @@ from typing import Any
 
 import loaders
 from kg.mapper import Provenance, Statements, map_trial, provenance_statements
-from kg.link import link_trials
+from kg.link import COUNTS_GRAPH, derive
 from kg.normalize.extract import enrich
 from kg.record import RecordError
 from kg.store import TrialStore
@@ -179,6 +179,7 @@ class Writer:
         self.batch_prov: list[str] = []  # provenance of documents whose triples are in `batch`
         self.batch_done: list[FileResult] = []
         self.batch_lines = 0
+        self.changed = False  # whether any document graph was written or dropped
 
     def handle(self, msg: Message) -> None:
         kind, path = msg[0], msg[1]
@@ -187,6 +188,7 @@ class Writer:
         elif kind == "begin":
             if self.bulk and self.store.has_graph(msg[2]):
                 self.store.drop_graph(msg[2])  # a changed document: its old triples go first
+                self.changed = True
             self.open[path] = {"graph": msg[2], "result": FileResult(Path(path), "failed", msg[3]),
                                "chunks": [], "streamed": False}
         elif kind == "chunk":
@@ -216,6 +218,7 @@ class Writer:
                     self.store.bulk_add(_as_nquads(msg[2], st["graph"]))
                 else:
                     self.store.replace_graph(st["graph"], "".join(st["chunks"]) + msg[2])
+                self.changed = True
                 res.status = "loaded"
             except (SyntaxError, OSError, ValueError) as exc:
                 self._discard(st)
@@ -235,7 +238,7 @@ class Writer:
         """A document too big for one transaction: drop its old graph once, then bulk-load."""
         if not st["streamed"]:
             self.store.drop_graph(st["graph"])
-            st["streamed"] = True
+            st["streamed"] = self.changed = True
             for c in st["chunks"]:
                 self.store.bulk_add(_as_nquads(c, st["graph"]))
             st["chunks"] = []
@@ -245,8 +248,9 @@ class Writer:
         """Nothing of a failed document stays in the store."""
         if self.bulk:
             self.batch = [(g, text) for g, text in self.batch if g != st["graph"]]
-        if st["streamed"] or self.bulk:
+        if (st["streamed"] or self.bulk) and self.store.has_graph(st["graph"]):
             self.store.drop_graph(st["graph"])
+            self.changed = True
         st["chunks"] = []
 
     def _to_batch(self, graph: str, ntriples: str) -> None:
@@ -259,6 +263,7 @@ class Writer:
         """Write the batch; only then record its documents as finished (their provenance)."""
         if self.batch:
             self.store.bulk_add("".join(text for _, text in self.batch))
+            self.changed = True
             self.batch, self.batch_lines = [], 0
         if self.batch_prov:
             self.store.bulk_add("".join(self.batch_prov))
@@ -304,7 +309,7 @@ def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = 
                on_trials: Callable[[int], object] | None = None) -> LoadReport:
     """Load every document under `paths`. `workers` > 0 parses in that many processes."""
     started = time.perf_counter()
-    store.ensure_ontology()
+    vocabulary_changed = store.ensure_ontology()
     known = {} if force else loaded_documents(store)
     writer = Writer(store, bulk=bulk, on_file=on_file, on_trials=on_trials)
     files = [str(p) for p in iter_files(paths)]
@@ -315,8 +320,10 @@ def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = 
     else:
         _run_workers(files, known, force, writer, workers)
     report = writer.close()
-    if report.count("loaded"):
-        link_trials(store)  # same trial under several IRIs: sameAs, match provenance, canonical
+    # Links and counts are derived from every document: worth a pass over the store only when a
+    # document graph (or the vocabulary, whose skos:broader the counts follow) changed.
+    if writer.changed or vocabulary_changed or not store.has_graph(COUNTS_GRAPH):
+        derive(store)  # same trial under several IRIs (sameAs, canonical), then the counts
     if bulk and report.count("loaded"):
         store.optimize()
     store.flush()

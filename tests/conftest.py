@@ -1,4 +1,4 @@
-"""Shared fixtures: where the seed pages and the shared corpus are, and a store with the seeds.
+"""Shared fixtures: where the seed pages and the shared corpus are, and a fixed-vocabulary store.
 
 The corpus lives beside the checkout (`../shared/corpus`) and is never copied into the project;
 a fresh clone without it skips the corpus tests and says why.
@@ -6,9 +6,19 @@ a fresh clone without it skips the corpus tests and says why.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pytest
+
+from kg import normalize
+from kg.mapper import Provenance, map_document
+from kg.normalize import Concept
+from kg.record import Trial
+from kg.store import TrialStore
+from kg.vocab import (
+    RDF_TYPE, RDFS_LABEL, SKOS_BROADER, SKOS_CONCEPT, VOCABULARY_GRAPH, concept_iri, graph_iri,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "examples"
@@ -32,3 +42,50 @@ def examples_dir() -> Path:
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     return require_corpus()
+
+
+# --- a store whose concepts are fixed by the test, not by the normaliser ----------------------------
+
+# concept key -> (label, broader concept keys): a slice of what ontology/vocabulary.ttl curates.
+ConceptTable = Mapping[str, tuple[str, tuple[str, ...]]]
+
+
+def fixed_concepts(concepts: ConceptTable, terms: Mapping[str, str]) -> Callable[..., list[Concept]]:
+    """A stand-in for the normaliser: a reported name (any case) -> the concept `terms` names."""
+    def lookup(name: str, *_: object) -> list[Concept]:
+        found = terms.get(name.lower())
+        return [Concept(found, concepts[found][0], curated=True)] if found else []
+    return lookup
+
+
+def vocabulary_ntriples(concepts: ConceptTable) -> str:
+    """The vocabulary graph for the concept table: type, label and skos:broader of each concept."""
+    lines = []
+    for k, (label, broader) in concepts.items():
+        node = f"<{concept_iri(k)}>"
+        lines += [f"{node} <{RDF_TYPE}> <{SKOS_CONCEPT}> .", f'{node} <{RDFS_LABEL}> "{label}" .']
+        lines += [f"{node} <{SKOS_BROADER}> <{concept_iri(b)}> ." for b in broader]
+    return "\n".join(lines) + "\n"
+
+
+def fixed_vocabulary_store(documents: Iterable[tuple[str, list[Trial]]], concepts: ConceptTable,
+                           terms: Mapping[str, str], path: Path | None = None) -> TrialStore:
+    """A store of hand-made documents (source IRI, trials) whose concepts come from `concepts`
+    and `terms`, so expected answers follow from the records whatever the normaliser learns later.
+    Links and counts are derived as after a real load (kg.link.derive)."""
+    from kg import link
+
+    store = TrialStore(path, in_memory=path is None)
+    lookup = fixed_concepts(concepts, terms)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(normalize, "intervention_concepts", lookup)
+        mp.setattr(normalize, "condition_concepts", lookup)
+        if hasattr(normalize, "other_name_concepts"):  # links a use node's other names; none here
+            mp.setattr(normalize, "other_name_concepts", lambda *_: [])
+        for source, trials in documents:
+            graph = graph_iri(source)
+            stmts, _ = map_document(trials, graph, Provenance(source, "test", "1", "0" * 64))
+            store.replace_graph(graph, stmts.ntriples())
+    store.replace_graph(VOCABULARY_GRAPH, vocabulary_ntriples(concepts))
+    link.derive(store)
+    return store

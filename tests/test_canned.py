@@ -13,19 +13,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import fixed_vocabulary_store
 
-from kg import canned, normalize
+from kg import canned
 from kg.canned import ParameterError
-from kg.mapper import Provenance, map_document
-from kg.normalize import Concept
 from kg.record import (
     Arm, Intervention, Organisation, PartialDate, Site, Trial, TrialDate,
 )
 from kg.store import TrialStore
-from kg.vocab import (
-    RDF_TYPE, RDFS_LABEL, SKOS_BROADER, SKOS_CONCEPT, TG, VOCABULARY_GRAPH, concept_iri,
-    condition_term_iri, graph_iri, intervention_term_iri, trial_iri,
-)
+from kg.vocab import TG, concept_iri, condition_term_iri, intervention_term_iri, trial_iri
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -109,36 +105,10 @@ def records() -> list[Trial]:
     return [a, b, c, d]
 
 
-def _fixed_concepts(name: str, *_: object) -> list[Concept]:
-    found = TERM_CONCEPTS.get(name.lower())
-    return [Concept(found, CONCEPTS[found][0], curated=True)] if found else []
-
-
-def _vocabulary() -> str:
-    lines = []
-    for k, (label, broader) in CONCEPTS.items():
-        node = f"<{concept_iri(k)}>"
-        lines.append(f'{node} <{RDF_TYPE}> <{SKOS_CONCEPT}> .')
-        lines.append(f'{node} <{RDFS_LABEL}> "{label}" .')
-        lines += [f"{node} <{SKOS_BROADER}> <{concept_iri(b)}> ." for b in broader]
-    return "\n".join(lines) + "\n"
-
-
 def build_store(path: Path | None = None) -> TrialStore:
     """The hand-made graph: one document (graph) per trial plus the vocabulary graph."""
-    store = TrialStore(path, in_memory=path is None)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(normalize, "intervention_concepts", _fixed_concepts)
-        mp.setattr(normalize, "condition_concepts", _fixed_concepts)
-        if hasattr(normalize, "other_name_concepts"):  # links a use node's other names; none here
-            mp.setattr(normalize, "other_name_concepts", lambda *_: [])
-        for trial in records():
-            source = f"https://example.org/records/{trial.nct_id or trial.registry_id}.txt"
-            graph = graph_iri(source)
-            stmts, _ = map_document([trial], graph, Provenance(source, "test", "1", "0" * 64))
-            store.replace_graph(graph, stmts.ntriples())
-    store.replace_graph(VOCABULARY_GRAPH, _vocabulary())
-    return store
+    documents = [(f"https://example.org/records/{t.nct_id or t.registry_id}.txt", [t]) for t in records()]
+    return fixed_vocabulary_store(documents, CONCEPTS, TERM_CONCEPTS, path)
 
 
 @pytest.fixture(scope="module")

@@ -131,6 +131,8 @@ def full_trial() -> Trial:
         source_url="https://example.org/trials/NCT09990001",
         condition_mesh_ancestors=[MeshTerm("Neoplasms by Site", "D009371")],
         intervention_mesh_ancestors=[MeshTerm("Antimetabolites", "D000963")],
+        condition_browse_leaves=[MeshTerm("Esophageal Neoplasms", relevance="HIGH", as_found="Esophageal Cancer")],
+        intervention_browse_leaves=[MeshTerm("Antimetabolites", relevance="LOW")],
     )
 
 
@@ -557,7 +559,8 @@ def test_every_ontology_property_is_written_by_the_mapper(
     """No stale property: each tg: property is one the mapper (or the trial linker) still writes."""
     from datetime import datetime, timezone
 
-    from kg.link import Match, clusters, link_statements
+    from kg.link import Match, clusters, count_statements, link_statements
+    from kg.store import TrialStore
 
     declared = {p for k in (OWL.ObjectProperty, OWL.DatatypeProperty)
                 for p in onto.subjects(RDF.type, k) if p.startswith(vocab.TG)}
@@ -566,7 +569,13 @@ def test_every_ontology_property_is_written_by_the_mapper(
                                                       datetime(2026, 1, 1, tzinfo=timezone.utc)),
                                  format="nt")
     assert undeclared_terms(links, onto) == []
-    used = set(full_graph.predicates()) | set(links.predicates())
+    store = TrialStore(in_memory=True)  # the counts graph of two copies of the full record
+    full = full_graph.serialize(format="nt")  # a second copy shares its interventions: network edges
+    store.replace_graph(vocab.BASE + "graph/full", full + full.replace("NCT09990001", "NCT09990003"))
+    counts = rdflib.Graph().parse(data=count_statements(store, datetime(2026, 1, 1, tzinfo=timezone.utc)),
+                                  format="nt")
+    assert undeclared_terms(counts, onto) == []
+    used = set(full_graph.predicates()) | set(links.predicates()) | set(counts.predicates())
     assert sorted(declared - used) == []
 
 

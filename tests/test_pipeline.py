@@ -3,9 +3,11 @@
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
-from kg import pipeline
+from kg import canned, pipeline
+from kg.link import COUNTS_GRAPH
 from kg.pipeline import Writer, load_file, load_paths
 from kg.store import TrialStore
 from kg.vocab import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, graph_iri
@@ -52,6 +54,46 @@ def test_changed_document_replaces_its_graph(docs):
     sites = {r["l"].value for r in store.query("SELECT ?l WHERE { ?t tg:hasSite ?s . ?s rdfs:label ?l }")}
     assert "Renamed Hospital" in sites
     assert abs(len(store.ox) - before) < 10  # replaced, not added twice
+
+
+def _country_figures(store: TrialStore) -> dict[str, tuple[int, int]]:
+    """Sites and trials per site country, counted here in Python from the loaded triples."""
+    rows = store.query("""SELECT ?t ?s ?c WHERE { ?t tg:hasSite ?s . ?s tg:country ?c
+                          FILTER NOT EXISTS { ?t tg:sameTrialAs ?x } }""")
+    sites: dict[str, set[str]] = {}
+    trials: dict[str, set[str]] = {}
+    for r in rows:  # type: ignore[union-attr]
+        sites.setdefault(r["c"].value, set()).add(r["s"].value)  # type: ignore[index]
+        trials.setdefault(r["c"].value, set()).add(r["t"].value)  # type: ignore[index]
+    return {c: (len(sites[c]), len(trials[c])) for c in sites}
+
+
+def _canned_country_figures(store: TrialStore) -> dict[str, tuple[int, int]]:
+    q = canned.get("sites-by-country")
+    return {r["countryName"].value: (int(r["sites"].value), int(r["trials"].value))  # type: ignore[index]
+            for r in store.query(q.text)}  # type: ignore[union-attr]
+
+
+def test_links_and_counts_are_derived_only_when_a_document_changed(docs, monkeypatch):
+    store = TrialStore(in_memory=True)
+    load_paths(store, [docs])
+    assert store.has_graph(COUNTS_GRAPH)
+    assert _canned_country_figures(store) == _country_figures(store) != {}
+    calls: list[TrialStore] = []
+    derive = pipeline.derive
+    monkeypatch.setattr(pipeline, "derive", lambda s: (calls.append(s), derive(s))[1])
+    def counts() -> set[str]:
+        return {str(q) for q in store.ox.quads_for_pattern(None, None, None, ox.NamedNode(COUNTS_GRAPH))}
+
+    before = counts()
+    load_paths(store, [docs])  # nothing changed: no pass over the store
+    assert calls == [] and counts() == before
+    page = docs / "medpath_NCT05522582.txt"
+    page.write_text(page.read_text().replace("Yancheng, Jiangsu, China", "Yancheng, Jiangsu, France"))
+    report = load_paths(store, [docs])
+    assert report.count("loaded") == 1 and calls == [store]
+    figures = _canned_country_figures(store)
+    assert figures == _country_figures(store) and "France" in figures
 
 
 def test_bad_files_are_reported_and_isolated(docs):

@@ -19,16 +19,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import fixed_vocabulary_store
 
-from kg import canned, link, normalize
-from kg.mapper import Provenance, map_document, trial_id
-from kg.normalize import Concept
+from kg import canned, link
+from kg.mapper import trial_id
 from kg.record import Intervention, Organisation, Trial
 from kg.store import TrialStore
-from kg.vocab import (
-    RDF_TYPE, RDFS_LABEL, SKOS_BROADER, SKOS_CONCEPT, VOCABULARY_GRAPH, concept_iri, graph_iri,
-    intervention_term_iri, trial_iri,
-)
+from kg.vocab import concept_iri, intervention_term_iri, trial_iri
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -84,34 +81,10 @@ def records() -> list[list[Trial]]:
     return [[x], [a], [a_again], [b], [m1], [m2]] + [[f] for f in fillers]
 
 
-def _concepts(name: str, *_: object) -> list[Concept]:
-    found = TERMS.get(name.lower())
-    return [Concept(found, CONCEPTS[found][0], curated=True)] if found else []
-
-
-def _vocabulary() -> str:
-    lines = []
-    for k, (label, broader) in CONCEPTS.items():
-        node = f"<{concept_iri(k)}>"
-        lines += [f"{node} <{RDF_TYPE}> <{SKOS_CONCEPT}> .", f'{node} <{RDFS_LABEL}> "{label}" .']
-        lines += [f"{node} <{SKOS_BROADER}> <{concept_iri(b)}> ." for b in broader]
-    return "\n".join(lines) + "\n"
-
-
 def build_store() -> TrialStore:
-    store = TrialStore(in_memory=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(normalize, "intervention_concepts", _concepts)
-        mp.setattr(normalize, "condition_concepts", _concepts)
-        mp.setattr(normalize, "other_name_concepts", lambda *_: [])
-        for i, doc in enumerate(records()):
-            source = f"https://example.org/ranking/{i}.json"
-            graph = graph_iri(source)
-            stmts, _ = map_document(doc, graph, Provenance(source, "test", "1", "0" * 64))
-            store.replace_graph(graph, stmts.ntriples())
-    store.replace_graph(VOCABULARY_GRAPH, _vocabulary())
-    link.link_trials(store)
-    return store
+    """One graph per document of `records()`, the vocabulary graph, then links and counts."""
+    documents = [(f"https://example.org/ranking/{i}.json", doc) for i, doc in enumerate(records())]
+    return fixed_vocabulary_store(documents, CONCEPTS, TERMS)
 
 
 @pytest.fixture(scope="module")
@@ -261,6 +234,31 @@ def test_network_min_shared(store: TrialStore) -> None:
     rows = run(store, "intervention-network", min_shared="4")
     assert len(rows) == 14 * 13 // 2
     assert all(r["shared"] == "4" and {r["a"], r["b"]} <= hub_users for r in rows)
+
+
+def test_network_candidates_cover_every_min_shared_and_ties() -> None:
+    """graph/counts keeps, per min_shared k, the heaviest pairs sharing >= k nodes, with ties."""
+    members = {"n1": {"a", "b"}, "n2": {"a", "b", "c"}, "n3": {"c", "d"}, "alone": {"e"},
+               "hub": {f"t{i}" for i in range(101)} | {"a", "e"}}
+    # a-b: n1 + n2 = 1/2 + 1/3; c-d: 1/2; a-c and b-c: 1/3 each (a tie); the hub is too common.
+    assert link.network_candidates(members, limit=2) == {("a", "b"): [1, 2], ("c", "d"): [1]}
+    assert link.network_candidates(members, limit=3) == {
+        ("a", "b"): [1, 2], ("c", "d"): [1], ("a", "c"): [1], ("b", "c"): [1]}
+
+
+def test_network_reads_the_counts_graph(store: TrialStore) -> None:
+    """Without `concept` the network weighs only the pairs graph/counts lists: none, no edges."""
+    edges_graph = f"""SELECT ?e WHERE {{ GRAPH <{link.COUNTS_GRAPH}> {{ ?e a tg:NetworkEdge }} }}"""
+    assert len(list(store.query(edges_graph))) >= len(run(store, "intervention-network"))  # type: ignore[arg-type]
+    copy = TrialStore(in_memory=True)
+    copy.ox.extend(q for q in store.ox if q.graph_name != ox.NamedNode(link.COUNTS_GRAPH))
+    assert run(copy, "intervention-network") == []
+    link.refresh_counts(copy)
+
+    def rows(s: TrialStore) -> list[tuple[object, ...]]:  # `via` lists the shared nodes in any order
+        return [(*(v for k, v in r.items() if k != "via"), sorted((r["via"] or "").split(" | ")))
+                for r in run(s, "intervention-network")]
+    assert rows(copy) == rows(store) != []
 
 
 # --- counting queries count a linked trial once -------------------------------------------------

@@ -54,7 +54,9 @@ def violations(data: rdflib.Graph, shapes: rdflib.Graph, onto: rdflib.Graph) -> 
 
 def document_graphs(store: object) -> dict[str, rdflib.Graph]:
     """Each source document's named graph from a TrialStore, as rdflib graphs."""
-    skip = {vocab.ONTOLOGY_GRAPH, vocab.VOCABULARY_GRAPH}
+    from kg.link import COUNTS_GRAPH, LINKS_GRAPH
+
+    skip = {vocab.ONTOLOGY_GRAPH, vocab.VOCABULARY_GRAPH, LINKS_GRAPH, COUNTS_GRAPH}  # not documents
     lines: dict[str, list[str]] = {}
     for q in store.ox:  # type: ignore[attr-defined]
         if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value not in skip:
