@@ -17,6 +17,9 @@ from kg import codes, normalize
 from kg import ntriples as nt
 from kg.normalize import Concept
 from kg.record import MeshTerm, Organisation, Person, Site, Trial, TrialDate
+
+# Bumped when the mapping of records to triples changes: documents mapped the old way reload.
+MAPPER_VERSION = "2"
 from kg.vocab import (
     BASE, DCTERMS, OWL_SAME_AS, PROV, RDF_TYPE, RDFS_LABEL, SKOS_BROADER, SKOS_CONCEPT,
     SKOS_EXACT_MATCH, TG, concept_iri, condition_term_iri, intervention_term_iri, key, mesh_iri,

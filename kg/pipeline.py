@@ -13,7 +13,8 @@ writes:
 - `bulk=True` (first load of a whole registry) sends every document through `bulk_load` in
   large batches and writes each batch's provenance only after the batch is on disk.
 
-A document whose bytes and loader version are unchanged since its last load is skipped.
+A document whose bytes and build (loader, mapper and normaliser versions, see `build_version`)
+are unchanged since its last load is skipped.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import loaders
-from kg.mapper import Provenance, Statements, map_trial, provenance_statements
+from kg import normalize
+from kg.mapper import MAPPER_VERSION, Provenance, Statements, map_trial, provenance_statements
 from kg.link import COUNTS_GRAPH, derive
 from kg.normalize.extract import enrich
 from kg.record import RecordError
@@ -114,6 +116,12 @@ def loaded_documents(store: TrialStore) -> dict[str, tuple[str, str]]:
 Message = tuple[Any, ...]
 
 
+def build_version(loader_version: str) -> str:
+    """The version a document's graph states (`tg:loaderVersion`): its loader's, the mapper's and
+    the normaliser's (code and data), since a change to any of them changes the triples."""
+    return f"{loader_version}+mapper.{MAPPER_VERSION}+normalize.{normalize.version()}"
+
+
 def produce(path: Path, known: dict[str, tuple[str, str]], force: bool = False) -> Iterator[Message]:
     """Messages for one document; never raises for bad input."""
     p = str(path)
@@ -124,7 +132,8 @@ def produce(path: Path, known: dict[str, tuple[str, str]], force: bool = False) 
         sha = sha256_of(path)
         source = source_iri(path)
         graph = graph_iri(source)
-        if not force and known.get(graph) == (sha, fmt.version):
+        built = build_version(fmt.version)
+        if not force and known.get(graph) == (sha, built):
             yield ("skip", p, fmt.name)
             return
         yield ("begin", p, graph, fmt.name)
@@ -154,7 +163,7 @@ def produce(path: Path, known: dict[str, tuple[str, str]], force: bool = False) 
         if not trial_nodes:
             yield ("fail", p, errors or [f"{path}: no trial records found ({fmt.name})"])
             return
-        prov = provenance_statements(graph, Provenance(source, fmt.name, fmt.version, sha), trial_nodes)
+        prov = provenance_statements(graph, Provenance(source, fmt.name, built, sha), trial_nodes)
         yield ("end", p, prov.ntriples(), errors)
     except (loaders.LoaderError, ValueError, OSError, UnicodeDecodeError, EOFError) as exc:
         yield ("fail", p, [f"{path}: {exc}"])

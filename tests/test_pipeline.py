@@ -166,3 +166,21 @@ def test_corpus_multi_study_document_streams(monkeypatch):
     q = f"SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE {{ GRAPH <{g}> {{ ?t a tg:Trial }} }}"
     assert int(next(iter(store.query(q)))["n"].value) == res.trials
     assert store.graph_sha(g) == pipeline.sha256_of(path)
+
+
+def test_a_new_normaliser_or_mapper_reloads_documents_it_would_map_otherwise(docs, monkeypatch):
+    """The graph states the build that made it; same bytes under a new build load again."""
+    from kg import normalize
+
+    store = TrialStore(in_memory=True)
+    page = docs / "medpath_NCT05522582.txt"
+    assert load_file(store, page).status == "loaded"
+    stated = store.graph_property(graph_iri(pipeline.source_iri(page)), "loaderVersion")
+    assert stated == pipeline.build_version(pipeline.loaders.detect(page).version)
+    assert stated.endswith(f"+normalize.{normalize.version()}") and "+mapper." in stated
+    assert load_file(store, page).status == "skipped"
+    monkeypatch.setattr(pipeline, "MAPPER_VERSION", "999")
+    assert load_file(store, page).status == "loaded"
+    assert load_file(store, page).status == "skipped"
+    monkeypatch.setattr(normalize, "version", lambda: "0123456789ab")
+    assert load_file(store, page).status == "loaded"
