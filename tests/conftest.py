@@ -14,7 +14,7 @@ import pytest
 from kg import normalize
 from kg.mapper import Provenance, map_document
 from kg.normalize import Concept
-from kg.record import Trial
+from kg.record import RecordError, Trial
 from kg.store import TrialStore
 from kg.vocab import (
     RDF_TYPE, RDFS_LABEL, SKOS_BROADER, SKOS_CONCEPT, VOCABULARY_GRAPH, concept_iri, graph_iri,
@@ -23,6 +23,20 @@ from kg.vocab import (
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "examples"
 CORPUS_DIR = ROOT.parent / "shared" / "corpus"
+
+
+def corpus_marks(path: Path = CORPUS_DIR) -> list[pytest.MarkDecorator]:
+    """`pytestmark` of a module that reads the corpus: marked `corpus`, and skipped saying why
+    where the corpus is absent (a user's fresh clone), never silently."""
+    return [pytest.mark.corpus,
+            pytest.mark.skipif(not path.exists(), reason=f"shared corpus not found: {path} is absent "
+                                                          "(it sits beside the checkout as ../shared/corpus)")]
+
+
+def split_items(items: Iterable[Trial | RecordError]) -> tuple[list[Trial], list[RecordError]]:
+    """A loader's output as (trials, record errors), in order."""
+    out = list(items)
+    return [i for i in out if isinstance(i, Trial)], [i for i in out if isinstance(i, RecordError)]
 
 
 def require_corpus(*parts: str) -> Path:

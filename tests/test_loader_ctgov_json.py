@@ -17,21 +17,17 @@ from kg import codes
 from kg.record import PartialDate, RecordError, Trial
 from loaders import ctgov_json
 from loaders.base import LoaderError
+from tests.conftest import CORPUS_DIR as CORPUS
+from tests.conftest import corpus_marks, split_items
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 V2 = CORPUS / "ctgov-v2"
 AACT = CORPUS / "aact-fixtures" / "spec" / "support" / "json_data"
 
-pytestmark = [
-    pytest.mark.corpus,
-    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}"),
-]
+pytestmark = corpus_marks()
 
 
 def read_all(path: Path) -> tuple[list[Trial], list[RecordError]]:
-    items = list(ctgov_json.read(path))
-    return ([i for i in items if isinstance(i, Trial)],
-            [i for i in items if isinstance(i, RecordError)])
+    return split_items(ctgov_json.read(path))
 
 
 def by_id(trials: list[Trial]) -> dict[str, Trial]:

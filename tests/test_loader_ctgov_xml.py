@@ -16,22 +16,18 @@ from kg import codes
 from kg.record import PartialDate, RecordError, Trial
 from loaders import ctgov_json, ctgov_xml
 from loaders.base import LoaderError
+from tests.conftest import CORPUS_DIR as CORPUS
+from tests.conftest import corpus_marks, split_items
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 XML = CORPUS / "ctgov-xml"
 AACT = CORPUS / "aact-fixtures" / "spec" / "support" / "xml_data"
 MCODE = CORPUS / "ctgov-v2" / "mcode" / "spec" / "data"
 
-pytestmark = [
-    pytest.mark.corpus,
-    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}"),
-]
+pytestmark = corpus_marks()
 
 
 def read_all(path: Path) -> tuple[list[Trial], list[RecordError]]:
-    items = list(ctgov_xml.read(path))
-    return ([i for i in items if isinstance(i, Trial)],
-            [i for i in items if isinstance(i, RecordError)])
+    return split_items(ctgov_xml.read(path))
 
 
 def one(path: Path) -> Trial:

@@ -20,6 +20,7 @@ from kg.store import TrialStore
 from kg.vocab import trial_iri
 from loaders import who_ictrp
 from loaders.base import LoaderError
+from tests.conftest import split_items
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -34,9 +35,7 @@ needs_corpus = [
 
 
 def read_all(path: Path) -> tuple[list[Trial], list[RecordError]]:
-    items = list(who_ictrp.read(path))
-    return ([i for i in items if isinstance(i, Trial)],
-            [i for i in items if isinstance(i, RecordError)])
+    return split_items(who_ictrp.read(path))
 
 
 @pytest.fixture(scope="module")
