@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -356,3 +357,20 @@ def test_real_intervention_names_time_per_call() -> None:
     per_call = (time.perf_counter() - start) / len(names)
     assert per_call < 0.002, f"{per_call * 1e6:.0f} us per uncached call"
     assert linked > len(names) // 4
+
+
+def test_reviewed_term_lists_refuse_an_unknown_id_or_a_missing_tab(tmp_path: Path) -> None:
+    """A bad line in data/*_terms.tsv fails on load, naming the file and line."""
+    from kg.normalize.phrases import lengths_by_first, read_term_list
+    from kg.normalize.tokens import label_tokens
+
+    good = tmp_path / "terms.tsv"
+    good.write_text("# comment\n\nglyceryl trinitrate\tD005996\nT2DM\tD003924\n", encoding="utf-8")
+    table = read_term_list(good, label_tokens)
+    assert table == {label_tokens("glyceryl trinitrate"): "D005996", label_tokens("T2DM"): "D003924"}
+    assert lengths_by_first([("a", "b", "c"), ("a",), ("b", "c")]) == {"a": (3, 1), "b": (2,)}
+    for bad_line in ("nitro D005996", "nitro\tD999999", "\tD005996"):
+        bad = tmp_path / "bad_terms.tsv"
+        bad.write_text(f"# ok\n{bad_line}\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=r"bad_terms.tsv line 2: expected phrase<TAB>known MeSH id"):
+            read_term_list(bad, label_tokens)

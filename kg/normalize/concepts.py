@@ -330,15 +330,22 @@ def _scr_matches(tokens: list[Token], found: list[tuple[_Match, Concept]]) -> li
     named by a token phrase that nothing else explained, longest first. Last, so a vocabulary
     phrase, a dictionary drug or a descriptor always wins over a record's name."""
     phrases, lengths = drugs.scr_phrases()
-    taken = [m for m, _ in found]
+    candidates = _table_matches(tokens, phrases, lengths, [m for m, _ in found])
+    return [(_Match(c.key, m.start, m.end, m.size), c) for m in _select(candidates) for c in [_scr_drug(m.key)]]
+
+
+def _table_matches(tokens: list[Token], table: dict[tuple[str, ...], str], lengths: dict[str, tuple[int, ...]],
+                   taken: list[_Match]) -> list[_Match]:
+    """Every phrase of `table` among the tokens outside `taken`, keyed by the id it names
+    (overlaps are the caller's to resolve)."""
     texts = [t.text for t in tokens]
-    candidates: list[_Match] = []
+    out: list[_Match] = []
     for i, first in enumerate(texts):
         for n in lengths.get(first, ()):
-            scr_id = phrases.get(tuple(texts[i:i + n])) if i + n <= len(texts) else None
-            if scr_id and not _covered(tokens[i].start, tokens[i + n - 1].end, taken):
-                candidates.append(_Match(scr_id, tokens[i].start, tokens[i + n - 1].end, n))
-    return [(_Match(c.key, m.start, m.end, m.size), c) for m in _select(candidates) for c in [_scr_drug(m.key)]]
+            found = table.get(tuple(texts[i:i + n])) if i + n <= len(texts) else None
+            if found and not _covered(tokens[i].start, tokens[i + n - 1].end, taken):
+                out.append(_Match(found, tokens[i].start, tokens[i + n - 1].end, n))
+    return out
 
 
 def _scr_drug(scr_id: str) -> Concept:
@@ -358,14 +365,7 @@ def _scr_drug(scr_id: str) -> Concept:
 def _term_matches(tokens: list[Token], matches: list[_Match]) -> list[tuple[_Match, Concept]]:
     """The project's own drug names (`data/drug_terms.tsv`: "Glyceryl trinitrate", "Augmentin")
     anywhere in the words the vocabulary did not explain, longest first."""
-    table, lengths = entry_terms.project_terms(), entry_terms.project_lengths()
-    texts = [t.text for t in tokens]
-    candidates: list[_Match] = []
-    for i, first in enumerate(texts):
-        for n in lengths.get(first, ()):
-            mesh_id = table.get(tuple(texts[i:i + n])) if i + n <= len(texts) else None
-            if mesh_id and not _covered(tokens[i].start, tokens[i + n - 1].end, matches):
-                candidates.append(_Match(mesh_id, tokens[i].start, tokens[i + n - 1].end, n))
+    candidates = _table_matches(tokens, entry_terms.project_terms(), entry_terms.project_lengths(), matches)
     return [(_Match(c.key, m.start, m.end, m.size), c)
             for m in _select(candidates) for c in [_heading_drug(m.key)]]
 

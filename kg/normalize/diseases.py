@@ -19,6 +19,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from kg.normalize import mesh
+from kg.normalize.phrases import lengths_by_first, read_term_list
 
 _EDGE = "\"'`.,;:!?()[]{}<>*«»“”‘’"
 _SPELLING = {
@@ -104,24 +105,13 @@ def phrases() -> dict[tuple[str, ...], str]:
 
 def extra_terms(path: Path = EXTRA_TERMS) -> dict[tuple[str, ...], str]:
     """The project's own entry terms (`data/disease_terms.tsv`); an unknown id is a data error."""
-    out: dict[tuple[str, ...], str] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        phrase, sep, mesh_id = line.partition("\t")
-        if not sep or mesh.label(mesh_id.strip()) is None or not _phrase(phrase):
-            raise ValueError(f"{path.name} line {n}: expected phrase<TAB>known MeSH id, got {line!r}")
-        out[_phrase(phrase)] = mesh_id.strip()
-    return out
+    return read_term_list(path, _phrase)
 
 
 @cache
 def _lengths() -> dict[str, tuple[int, ...]]:
     """Phrase lengths by first word, longest first."""
-    by_first: dict[str, set[int]] = {}
-    for key in phrases():
-        by_first.setdefault(key[0], set()).add(len(key))
-    return {k: tuple(sorted(v, reverse=True)) for k, v in by_first.items()}
+    return lengths_by_first(phrases())
 
 
 def find(text: str) -> list[DiseaseHit]:

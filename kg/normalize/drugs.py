@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from kg.normalize import mesh
+from kg.normalize.phrases import lengths_by_first
 from kg.vocab import DRUGBANK
 
 _PLACEHOLDER = "\x00"  # stands for a word already explained, so no false two-word hits across it
@@ -142,10 +143,7 @@ def scr_phrases() -> tuple[dict[tuple[str, ...], str], dict[str, tuple[int, ...]
             continue
         table[phrase] = scr_id if table.get(phrase, scr_id) == scr_id else None
     phrases = {p: i for p, i in table.items() if i}
-    lengths: dict[str, set[int]] = {}
-    for p in phrases:
-        lengths.setdefault(p[0], set()).add(len(p))
-    return phrases, {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
+    return phrases, lengths_by_first(phrases)
 
 
 def base_drug(heading: str) -> tuple[str, str] | None:

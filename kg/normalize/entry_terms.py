@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from kg.normalize import mesh
+from kg.normalize.phrases import lengths_by_first, read_term_list
 from kg.normalize.tokens import label_tokens
 
 Phrase = tuple[str, ...]
@@ -80,24 +81,13 @@ def synonyms() -> dict[Phrase, str]:
 @cache
 def project_terms(path: Path = DRUG_TERMS) -> dict[Phrase, str]:
     """The project's own drug names (`data/drug_terms.tsv`); an unknown id is a data error."""
-    out: dict[Phrase, str] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        phrase, sep, mesh_id = line.partition("\t")
-        if not sep or mesh.label(mesh_id.strip()) is None or not label_tokens(phrase):
-            raise ValueError(f"{path.name} line {n}: expected phrase<TAB>known MeSH id, got {line!r}")
-        out[label_tokens(phrase)] = mesh_id.strip()
-    return out
+    return read_term_list(path, label_tokens)
 
 
 @cache
 def project_lengths() -> dict[str, tuple[int, ...]]:
     """First token -> the lengths of the project phrases starting with it, longest first."""
-    out: dict[str, set[int]] = {}
-    for phrase in project_terms():
-        out.setdefault(phrase[0], set()).add(len(phrase))
-    return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
+    return lengths_by_first(project_terms())
 
 
 def lookup(phrase: Phrase) -> str | None:
