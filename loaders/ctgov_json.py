@@ -36,7 +36,7 @@ from loaders._ctgov_common import (
 )
 from loaders.base import Format, Item, LoaderError
 
-VERSION = "1"
+VERSION = "2"  # 2: supplementary-concept ids in NLM form; browse leaves kept
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 # Top-level keys of one v2 study; any of them marks an object as a study.
 STUDY_KEYS = {"protocolSection", "derivedSection", "resultsSection", "documentSection",
