@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -299,6 +298,22 @@ def serve(host: str, port: int, timeout: float | None) -> None:
             server.serve(path, host, port, timeout)
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc}", PARTIAL_FAILURE)
+
+
+@main.command()
+def derive() -> None:
+    """Recompute trial links and the counts graph from what is loaded.
+
+    `load` does this by itself after any change; this is for a store written another way (an
+    older version of trialgraph, or bulk writes from a script)."""
+    from kg.link import derive as derive_all
+
+    with _open(read_only=False) as store:
+        links, count_seconds = derive_all(store)
+        store.flush()
+    linked = sum(len(members) for members in links.clusters.values())
+    click.echo(f"links: {len(links.matches)} matches, {linked} trials known under another IRI "
+               f"({links.seconds:.1f} s); counts refreshed ({count_seconds:.1f} s)")
 
 
 @main.command()

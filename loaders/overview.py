@@ -25,7 +25,6 @@ from kg.record import (
     Organisation,
     Outcome,
     OutcomeKind,
-    PartialDate,
     Person,
     RelatedTrial,
     Site,

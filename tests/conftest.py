@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kg import normalize
+import pyoxigraph as ox
+
+from kg import canned, normalize
 from kg.mapper import Provenance, map_document
 from kg.normalize import Concept
 from kg.record import RecordError, Trial
@@ -37,6 +39,16 @@ def split_items(items: Iterable[Trial | RecordError]) -> tuple[list[Trial], list
     """A loader's output as (trials, record errors), in order."""
     out = list(items)
     return [i for i in out if isinstance(i, Trial)], [i for i in out if isinstance(i, RecordError)]
+
+
+def run_canned(store: TrialStore, name: str, **params: str) -> list[dict[str, str | None]]:
+    """A canned query's rows as plain strings (None where unbound), parameters bound as the
+    endpoint binds them."""
+    q = canned.get(name)
+    result = store.query(q.text, q.bind(params))
+    assert isinstance(result, ox.QuerySolutions)
+    names = [v.value for v in result.variables]
+    return [{n: (sol[n].value if sol[n] is not None else None) for n in names} for sol in result]
 
 
 def require_corpus(*parts: str) -> Path:

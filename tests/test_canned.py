@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
-from conftest import fixed_vocabulary_store
 
 from kg import canned
 from kg.canned import ParameterError
@@ -22,6 +20,7 @@ from kg.record import (
 )
 from kg.store import TrialStore
 from kg.vocab import TG, concept_iri, condition_term_iri, intervention_term_iri, trial_iri
+from tests.conftest import fixed_vocabulary_store, run_canned
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -116,12 +115,7 @@ def store() -> Iterator[TrialStore]:
     yield build_store()
 
 
-def run(store: TrialStore, name: str, **params: str) -> list[dict[str, str | None]]:
-    q = canned.get(name)
-    result = store.query(q.text, q.bind(params))
-    assert isinstance(result, ox.QuerySolutions)
-    names = [v.value for v in result.variables]
-    return [{n: (sol[n].value if sol[n] is not None else None) for n in names} for sol in result]
+run = run_canned
 
 
 def tiri(tid: str) -> str:

@@ -26,6 +26,7 @@ from kg import canned
 from kg.cli import main
 from kg.pipeline import LoadReport, load_paths
 from kg.store import TrialStore
+from tests.conftest import run_canned
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = ROOT / "examples"
@@ -299,6 +300,27 @@ def test_export_unknown_trial_writes_nothing(store: Path, tmp_path: Path) -> Non
 
 
 # --- stats and serve ----------------------------------------------------------------------------
+
+
+def test_derive_rebuilds_a_missing_counts_graph(tmp_path: Path) -> None:
+    """A store without graph/counts (written by an older version): `derive` brings it back, and
+    sites-by-country answers again."""
+    from kg.link import COUNTS_GRAPH
+
+    path = tmp_path / "store"
+    assert run(path, "load", str(EXAMPLES_DIR)).exit_code == 0
+    s = TrialStore(path)
+    want = run_canned(s, "sites-by-country")
+    assert want
+    s.drop_graph(COUNTS_GRAPH)
+    assert run_canned(s, "sites-by-country") == []
+    s.flush()
+    del s
+    result = run(path, "derive")
+    assert result.exit_code == 0 and "counts refreshed" in result.stdout
+    s = TrialStore(path, read_only=True)
+    assert s.has_graph(COUNTS_GRAPH)
+    assert run_canned(s, "sites-by-country") == want
 
 
 def test_stats_lines_and_json_agree(store: Path) -> None:

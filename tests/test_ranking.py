@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import fixed_vocabulary_store
 
 from kg import canned, link
 from kg.mapper import trial_id
 from kg.record import Intervention, Organisation, Trial
 from kg.store import TrialStore
 from kg.vocab import concept_iri, intervention_term_iri, trial_iri
+from tests.conftest import fixed_vocabulary_store, run_canned
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -95,12 +95,7 @@ def store() -> Iterator[TrialStore]:
 ALIAS = trial_iri(trial_id(records()[2][0]))
 
 
-def run(store: TrialStore, name: str, **params: str) -> list[dict[str, str | None]]:
-    q = canned.get(name)
-    result = store.query(q.text, q.bind(params))
-    assert isinstance(result, ox.QuerySolutions)
-    names = [v.value for v in result.variables]
-    return [{n: (sol[n].value if sol[n] is not None else None) for n in names} for sol in result]
+run = run_canned
 
 
 def by_other(rows: list[dict[str, str | None]]) -> dict[str, dict[str, str | None]]:

@@ -77,7 +77,7 @@ def test_select_json_with_sparqlwrapper(base_url: str) -> None:
 
 def test_construct_turtle_with_sparqlwrapper(base_url: str) -> None:
     client = SPARQLWrapper(base_url + "/sparql")
-    client.setQuery(f"CONSTRUCT {{ ?t tg:leadSponsor ?s }} WHERE {{ ?t tg:leadSponsor ?s }}")
+    client.setQuery("CONSTRUCT { ?t tg:leadSponsor ?s } WHERE { ?t tg:leadSponsor ?s }")
     client.setReturnFormat(TURTLE)
     body = client.query().response.read()
     triples = list(ox.parse(body, format=ox.RdfFormat.TURTLE))
