@@ -26,6 +26,7 @@ from kg.executor import (
     ANY, Executor, ExecutorError, InProcessExecutor, NotAcceptable, QuerySyntaxError, WorkerPool,
     refuse_remote,
 )
+from kg.pipeline import derive
 from kg.store import TrialStore, store_path as default_store_path
 from kg.vocab import PREFIXES, RDF_TYPE, TG
 
@@ -336,6 +337,7 @@ def _update(ep: Endpoint, update: str) -> Response:
         raise QuerySyntaxError(f"bad update: {exc}") from None
     except (OSError, RuntimeError, ValueError) as exc:
         raise ApiError(500, f"update failed: {exc}") from None
+    derive(store)  # links and counts follow what is in the store now, whatever the update touched
     ep.changed()
     return Response(status=204)
 

@@ -13,7 +13,7 @@
 
 `--store DIR --keep` reuses DIR when it already holds a finished run (corpus plus synthetic trials,
 which take minutes to build): its counts are refreshed and only the second step is timed then.
-Every refresh of graph/counts (kg.link.refresh_counts) is timed and printed too.
+Every refresh of graph/counts (kg.counts.refresh_counts) is timed and printed too.
 
 Prints one line per query and parameter set: rows and the median of `--runs` runs in ms. It is a
 measurement, not a test: `make test` does not run it.
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import loaders  # noqa: E402
 from kg import canned  # noqa: E402
-from kg.link import refresh_counts  # noqa: E402
+from kg.counts import refresh_counts  # noqa: E402
 from kg.mapper import Provenance, Statements, map_trial, provenance_statements  # noqa: E402
 from kg.normalize.extract import enrich  # noqa: E402
 from kg.pipeline import iter_files, load_paths  # noqa: E402

@@ -306,7 +306,7 @@ def derive() -> None:
 
     `load` does this by itself after any change; this is for a store written another way (an
     older version of trialgraph, or bulk writes from a script)."""
-    from kg.link import derive as derive_all
+    from kg.pipeline import derive as derive_all
 
     with _open(read_only=False) as store:
         links, count_seconds = derive_all(store)

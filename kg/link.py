@@ -15,11 +15,6 @@ match was made, and `tg:sameTrialAs <canonical>` on every member of a same-trial
 its canonical IRI (an NCT id if the cluster has one), so counting queries skip `?t` having
 `tg:sameTrialAs` and count such a trial once. The joins run as SPARQL in the store; Python only
 sees candidate pairs, never the list of all trials.
-
-`refresh_counts` then replaces a second derived graph, `graph/counts`: figures that counting
-queries would otherwise recompute over the whole registry for every question (trials per
-intervention node, the intervention network's candidate edges, sites and trials per country), each
-counting a linked trial once. `derive` runs both, after every load that changed a document.
 """
 
 from __future__ import annotations
@@ -31,12 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import numpy as np
 import pyoxigraph as ox
 
 from kg import ntriples as nt
 from kg.store import TrialStore
-from kg.vocab import BASE, OWL_SAME_AS, PROV, RDF_TYPE, RDFS_LABEL, SKOS, TG, key
+from kg.vocab import BASE, OWL_SAME_AS, PROV, RDF_TYPE, RDFS_LABEL, TG, key
 
 LINKS_GRAPH = BASE + "graph/links"
 TRIAL_BASE = BASE + "trial/"
@@ -243,130 +237,3 @@ def link_trials(store: TrialStore, now: datetime | None = None) -> LinkReport:
     elif store.has_graph(LINKS_GRAPH):
         store.drop_graph(LINKS_GRAPH)
     return LinkReport(matches, groups, time.perf_counter() - started)
-
-
-# --- derived counts -------------------------------------------------------------------------------
-
-COUNTS_GRAPH = BASE + "graph/counts"
-COUNTRY_BASE = BASE + "count/country/"
-EDGE_BASE = BASE + "count/edge/"
-
-NETWORK_MIN_DF, NETWORK_MAX_DF = 2, 100  # intervention-network's nodes: under 2 to 100 trials
-NETWORK_EDGES = 2000  # intervention-network's LIMIT
-
-# Counted by queries over the union of all graphs (a SPARQL update could only read the real
-# default graph) and written as one graph replacement, so one transaction: readers see the old
-# counts or the new, never none. The counts graph holds none of the predicates counted here.
-# A trial known under several IRIs counts once, as in the canned queries: an alias is mapped to
-# its canonical IRI in the network's memberships; the country figures leave aliases out (MINUS).
-# Distinct (trial, site) and (site, country) pairs first: joining the raw patterns over the union
-# of graphs took 7x as long.
-_COUNTRY_COUNTS = f"""SELECT ?countryName (COUNT(DISTINCT ?site) AS ?sites)
-                          (COUNT(DISTINCT ?trial) AS ?trials)
-WHERE {{
-    {{ SELECT DISTINCT ?trial ?site WHERE {{ ?trial <{TG}hasSite> ?site }} }}
-    {{ SELECT DISTINCT ?site ?countryName WHERE {{ ?site <{TG}country> ?countryName }} }}
-    MINUS {{ ?trial <{TG}sameTrialAs> ?canonical }}
-}} GROUP BY ?countryName"""
-
-
-def intervention_memberships(store: TrialStore) -> dict[str, set[str]]:
-    """Intervention node (a term, or a concept directly above a term) -> the trials under it,
-    each by its canonical IRI.
-
-    Three flat queries joined here: each shared node's triples repeat in every document that
-    uses it, and the same join in SPARQL over the union of graphs took 6x as long."""
-    aliases = f"SELECT ?t ?c WHERE {{ ?t <{TG}sameTrialAs> ?c }}"
-    canonical = {r["t"].value: r["c"].value for r in _rows(store, aliases)}
-    above: dict[str, list[str]] = {}  # term -> concepts directly above it
-    q = f"""SELECT DISTINCT ?x ?node WHERE {{
-        {{ SELECT DISTINCT ?x WHERE {{ ?t <{TG}hasIntervention> ?x }} }} ?x <{SKOS}broader> ?node }}"""
-    for r in _rows(store, q):
-        if isinstance(r["node"], ox.NamedNode):
-            above.setdefault(str(r["x"]), []).append(r["node"].value)
-    members: dict[str, set[str]] = {}
-    for r in _rows(store, f"SELECT DISTINCT ?t ?x WHERE {{ ?t <{TG}hasIntervention> ?x }}"):
-        t, x = canonical.get(r["t"].value, r["t"].value), r["x"]
-        if isinstance(x, ox.NamedNode):
-            members.setdefault(x.value, set()).add(t)
-        for node in above.get(str(x), ()):
-            members.setdefault(node, set()).add(t)
-    return members
-
-
-def network_candidates(members: dict[str, set[str]],
-                       limit: int = NETWORK_EDGES) -> dict[tuple[str, str], list[int]]:
-    """The trial pairs that can be among intervention-network's `limit` heaviest edges, each with
-    the values k of `min_shared` for which it can: the heaviest pairs sharing at least k nodes
-    (ties with the last one included), for every k.
-
-    A pair's weight adds 1/df over its shared nodes of 2 to 100 trials, as the query does; the
-    query recomputes weights for these pairs only, so this choice never shows in its numbers.
-    Counting pairs (two million at 60,000 trials, tens of millions at registry scale) is what the
-    query cannot do in time, and what Python objects per pair would need gigabytes for: pairs are
-    int64 codes in numpy arrays (16 bytes a pair), summed with one sort."""
-    nodes = [sorted(t) for t in members.values() if NETWORK_MIN_DF <= len(t) <= NETWORK_MAX_DF]
-    trials = sorted({t for ts in nodes for t in ts})  # index order = IRI order, so a < b as strings
-    if not trials:
-        return {}
-    index = {t: i for i, t in enumerate(trials)}
-    n = np.int64(len(trials))
-    codes, weights = [], []
-    for ts in nodes:
-        ids = np.fromiter((index[t] for t in ts), dtype=np.int64, count=len(ts))
-        first, second = np.triu_indices(len(ts), k=1)
-        codes.append(ids[first] * n + ids[second])
-        weights.append(np.full(len(first), 1.0 / len(ts)))
-    pair, where = np.unique(np.concatenate(codes), return_inverse=True)
-    weight = np.round(np.bincount(where, weights=np.concatenate(weights)), 4)
-    shared = np.bincount(where)
-    order = np.lexsort((-shared, -weight))  # heaviest first, then most shared
-    pair, weight, shared = pair[order], weight[order], shared[order]
-    out: dict[tuple[str, str], list[int]] = {}
-    for k in range(1, int(shared.max()) + 1):
-        eligible = np.flatnonzero(shared >= k)
-        kept = eligible[:limit]
-        if len(eligible) > limit:  # a tie with the last kept pair: the query may pick it
-            last = kept[-1]
-            rest = eligible[limit:]
-            kept = np.concatenate([kept, rest[(weight[rest] == weight[last]) & (shared[rest] == shared[last])]])
-        for code in pair[kept].tolist():
-            out.setdefault((trials[code // len(trials)], trials[code % len(trials)]), []).append(k)
-    return out
-
-
-def count_statements(store: TrialStore, when: datetime) -> str:
-    """N-Triples of the counts graph: document frequency per intervention node, the network's
-    candidate edges, figures per country."""
-    at = nt.typed(when.replace(microsecond=0).isoformat(), nt.XSD_DATETIME)
-    g, label = nt.iri(COUNTS_GRAPH), nt.iri(RDFS_LABEL)
-    lines = [f"{g} {nt.iri(RDF_TYPE)} <{PROV}Entity>", f"{g} {label} {nt.string('derived counts')}",
-             f"{g} <{PROV}generatedAtTime> {at}"]
-    members = intervention_memberships(store)
-    lines += [f"<{node}> <{TG}interventionTrialCount> {nt.typed(str(len(trials)), nt.XSD_INTEGER)}"
-              for node, trials in members.items()]
-    for (a, b), ks in network_candidates(members).items():
-        edge = nt.iri(EDGE_BASE + hashlib.sha256(f"{a}|{b}".encode()).hexdigest()[:24])
-        lines += [f"{edge} {nt.iri(RDF_TYPE)} <{TG}NetworkEdge>", f"{edge} <{TG}edgeFrom> <{a}>",
-                  f"{edge} <{TG}edgeTo> <{b}>"]
-        lines += [f"{edge} <{TG}minShared> {nt.typed(str(k), nt.XSD_INTEGER)}" for k in ks]
-    for r in _rows(store, _COUNTRY_COUNTS):
-        name = r["countryName"]
-        node = nt.iri(COUNTRY_BASE + hashlib.sha256(str(name).encode()).hexdigest()[:24])
-        lines += [f"{node} {nt.iri(RDF_TYPE)} <{TG}CountryCount>", f"{node} {label} {name}",
-                  f"{node} <{TG}siteCount> {r['sites']}", f"{node} <{TG}trialCount> {r['trials']}"]
-    return "".join(f"{line} .\n" for line in lines)
-
-
-def refresh_counts(store: TrialStore, now: datetime | None = None) -> float:
-    """Recompute the counts graph (seconds taken): figures that take a counting query a minute
-    at registry scale are counted once per load that changed something, not once per question."""
-    started = time.perf_counter()
-    store.replace_graph(COUNTS_GRAPH, count_statements(store, now or datetime.now(timezone.utc)))
-    return time.perf_counter() - started
-
-
-def derive(store: TrialStore) -> tuple[LinkReport, float]:
-    """Everything derived from the loaded documents, in order: trial links, then the counts
-    (which count a linked trial once, so need the links first)."""
-    return link_trials(store), refresh_counts(store)

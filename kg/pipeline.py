@@ -31,7 +31,8 @@ from typing import Any
 import loaders
 from kg import normalize
 from kg.mapper import MAPPER_VERSION, Provenance, Statements, map_trial, provenance_statements
-from kg.link import COUNTS_GRAPH, derive
+from kg.counts import COUNTS_GRAPH, derived_from, refresh_counts, sources_digest
+from kg.link import LINKS_GRAPH, LinkReport, link_trials
 from kg.normalize.extract import enrich
 from kg.record import RecordError
 from kg.store import TrialStore
@@ -102,7 +103,7 @@ def sha256_of(path: Path) -> str:
 
 
 def loaded_documents(store: TrialStore) -> dict[str, tuple[str, str]]:
-    """graph IRI -> (sha256, loader version) of every finished document in the store."""
+    """graph IRI -> (sha256, build version) of every finished document in the store."""
     rows = store.query(
         f"SELECT ?g ?sha ?v WHERE {{ GRAPH ?g {{ ?g <{TG}sha256> ?sha ; <{TG}loaderVersion> ?v }} }}",
         union=False)
@@ -188,7 +189,6 @@ class Writer:
         self.batch_prov: list[str] = []  # provenance of documents whose triples are in `batch`
         self.batch_done: list[FileResult] = []
         self.batch_lines = 0
-        self.changed = False  # whether any document graph was written or dropped
 
     def handle(self, msg: Message) -> None:
         kind, path = msg[0], msg[1]
@@ -197,7 +197,6 @@ class Writer:
         elif kind == "begin":
             if self.bulk and self.store.has_graph(msg[2]):
                 self.store.drop_graph(msg[2])  # a changed document: its old triples go first
-                self.changed = True
             self.open[path] = {"graph": msg[2], "result": FileResult(Path(path), "failed", msg[3]),
                                "chunks": [], "streamed": False}
         elif kind == "chunk":
@@ -227,7 +226,6 @@ class Writer:
                     self.store.bulk_add(_as_nquads(msg[2], st["graph"]))
                 else:
                     self.store.replace_graph(st["graph"], "".join(st["chunks"]) + msg[2])
-                self.changed = True
                 res.status = "loaded"
             except (SyntaxError, OSError, ValueError) as exc:
                 self._discard(st)
@@ -247,7 +245,7 @@ class Writer:
         """A document too big for one transaction: drop its old graph once, then bulk-load."""
         if not st["streamed"]:
             self.store.drop_graph(st["graph"])
-            st["streamed"] = self.changed = True
+            st["streamed"] = True
             for c in st["chunks"]:
                 self.store.bulk_add(_as_nquads(c, st["graph"]))
             st["chunks"] = []
@@ -259,7 +257,6 @@ class Writer:
             self.batch = [(g, text) for g, text in self.batch if g != st["graph"]]
         if (st["streamed"] or self.bulk) and self.store.has_graph(st["graph"]):
             self.store.drop_graph(st["graph"])
-            self.changed = True
         st["chunks"] = []
 
     def _to_batch(self, graph: str, ntriples: str) -> None:
@@ -272,7 +269,6 @@ class Writer:
         """Write the batch; only then record its documents as finished (their provenance)."""
         if self.batch:
             self.store.bulk_add("".join(text for _, text in self.batch))
-            self.changed = True
             self.batch, self.batch_lines = [], 0
         if self.batch_prov:
             self.store.bulk_add("".join(self.batch_prov))
@@ -318,7 +314,7 @@ def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = 
                on_trials: Callable[[int], object] | None = None) -> LoadReport:
     """Load every document under `paths`. `workers` > 0 parses in that many processes."""
     started = time.perf_counter()
-    vocabulary_changed = store.ensure_ontology()
+    store.ensure_ontology()
     known = {} if force else loaded_documents(store)
     writer = Writer(store, bulk=bulk, on_file=on_file, on_trials=on_trials)
     files = [str(p) for p in iter_files(paths)]
@@ -329,10 +325,7 @@ def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = 
     else:
         _run_workers(files, known, force, writer, workers)
     report = writer.close()
-    # Links and counts are derived from every document: worth a pass over the store only when a
-    # document graph (or the vocabulary, whose skos:broader the counts follow) changed.
-    if writer.changed or vocabulary_changed or not store.has_graph(COUNTS_GRAPH):
-        derive(store)  # same trial under several IRIs (sameAs, canonical), then the counts
+    derive_if_stale(store)
     if bulk and report.count("loaded"):
         store.optimize()
     store.flush()
@@ -383,11 +376,41 @@ def _run_workers(files: list[str], known: dict[str, tuple[str, str]], force: boo
                 proc.kill()
 
 
-def load_file(store: TrialStore, path: Path, *, force: bool = False) -> FileResult:
-    """Load one document (in this process); the result says what happened."""
+def load_file(store: TrialStore, path: Path, *, force: bool = False, derive: bool = True) -> FileResult:
+    """Load one document (in this process); the result says what happened. `derive=False` leaves
+    links and counts to the next load (or `derive_if_stale`): one re-derive for many files."""
     known = {} if force else loaded_documents(store)
     writer = Writer(store)
     for msg in produce(Path(path), known, force):
         writer.handle(msg)
     report = writer.close()
+    if derive:
+        derive_if_stale(store)
     return report.files[0]
+
+
+# --- derived graphs ------------------------------------------------------------------------------
+
+
+def derive(store: TrialStore, digest: str | None = None) -> tuple[LinkReport, float]:
+    """Everything derived from the loaded documents, in order: trial links, then the counts
+    (which count a linked trial once, so need the links first). The counts graph records the
+    digest of the documents it was derived from (`kg.counts.sources_digest`)."""
+    digest = digest or sources_digest(store)
+    return link_trials(store), refresh_counts(store, digest=digest)
+
+
+def derive_if_stale(store: TrialStore) -> bool:
+    """Derive when the documents (or the vocabulary) differ from those the derived graphs were
+    made from: after a load that changed something, and after one whose derive pass was
+    interrupted or skipped, whatever this run itself changed."""
+    digest = sources_digest(store)
+    if derived_from(store) == digest:
+        return False
+    if digest is None:  # no document left: nothing is derived from nothing
+        for graph in (LINKS_GRAPH, COUNTS_GRAPH):
+            if store.has_graph(graph):
+                store.drop_graph(graph)
+        return True
+    derive(store, digest)
+    return True

@@ -98,8 +98,8 @@ def fixed_vocabulary_store(documents: Iterable[tuple[str, list[Trial]]], concept
                            terms: Mapping[str, str], path: Path | None = None) -> TrialStore:
     """A store of hand-made documents (source IRI, trials) whose concepts come from `concepts`
     and `terms`, so expected answers follow from the records whatever the normaliser learns later.
-    Links and counts are derived as after a real load (kg.link.derive)."""
-    from kg import link
+    Links and counts are derived as after a real load (kg.pipeline.derive)."""
+    from kg import pipeline
 
     store = TrialStore(path, in_memory=path is None)
     lookup = fixed_concepts(concepts, terms)
@@ -113,5 +113,5 @@ def fixed_vocabulary_store(documents: Iterable[tuple[str, list[Trial]]], concept
             stmts, _ = map_document(trials, graph, Provenance(source, "test", "1", "0" * 64))
             store.replace_graph(graph, stmts.ntriples())
     store.replace_graph(VOCABULARY_GRAPH, vocabulary_ntriples(concepts))
-    link.derive(store)
+    pipeline.derive(store)
     return store

@@ -305,7 +305,7 @@ def test_export_unknown_trial_writes_nothing(store: Path, tmp_path: Path) -> Non
 def test_derive_rebuilds_a_missing_counts_graph(tmp_path: Path) -> None:
     """A store without graph/counts (written by an older version): `derive` brings it back, and
     sites-by-country answers again."""
-    from kg.link import COUNTS_GRAPH
+    from kg.counts import COUNTS_GRAPH
 
     path = tmp_path / "store"
     assert run(path, "load", str(EXAMPLES_DIR)).exit_code == 0

@@ -559,7 +559,8 @@ def test_every_ontology_property_is_written_by_the_mapper(
     """No stale property: each tg: property is one the mapper (or the trial linker) still writes."""
     from datetime import datetime, timezone
 
-    from kg.link import Match, clusters, count_statements, link_statements
+    from kg.counts import count_statements
+    from kg.link import Match, clusters, link_statements
     from kg.store import TrialStore
 
     declared = {p for k in (OWL.ObjectProperty, OWL.DatatypeProperty)

@@ -6,8 +6,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import canned, pipeline
-from kg.link import COUNTS_GRAPH
+from kg import canned, counts, pipeline
+from kg.counts import COUNTS_GRAPH
 from kg.pipeline import Writer, load_file, load_paths
 from kg.store import TrialStore
 from kg.vocab import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, graph_iri
@@ -81,19 +81,54 @@ def test_links_and_counts_are_derived_only_when_a_document_changed(docs, monkeyp
     assert _canned_country_figures(store) == _country_figures(store) != {}
     calls: list[TrialStore] = []
     derive = pipeline.derive
-    monkeypatch.setattr(pipeline, "derive", lambda s: (calls.append(s), derive(s))[1])
-    def counts() -> set[str]:
+    monkeypatch.setattr(pipeline, "derive", lambda s, digest=None: (calls.append(s), derive(s, digest))[1])
+    def counts_quads() -> set[str]:
         return {str(q) for q in store.ox.quads_for_pattern(None, None, None, ox.NamedNode(COUNTS_GRAPH))}
 
-    before = counts()
+    before = counts_quads()
     load_paths(store, [docs])  # nothing changed: no pass over the store
-    assert calls == [] and counts() == before
+    assert calls == [] and counts_quads() == before
     page = docs / "medpath_NCT05522582.txt"
     page.write_text(page.read_text().replace("Yancheng, Jiangsu, China", "Yancheng, Jiangsu, France"))
     report = load_paths(store, [docs])
     assert report.count("loaded") == 1 and calls == [store]
     figures = _canned_country_figures(store)
     assert figures == _country_figures(store) and "France" in figures
+
+
+def test_an_interrupted_derive_is_made_good_by_the_next_load(docs, monkeypatch):
+    """Documents written, then the derive pass killed: the next load, with nothing to load, still
+    rebuilds links and counts, because the counts graph says what it was derived from."""
+    store = TrialStore(in_memory=True)
+    first = [docs / "medpath_NCT05522582.txt", docs / "summary_NCT05305885.txt"]
+    load_paths(store, first)
+    derive = pipeline.derive
+
+    def interrupted(s: TrialStore, digest: str | None = None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "derive", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_paths(store, [docs])
+    assert _canned_country_figures(store) != _country_figures(store)  # stale
+    monkeypatch.setattr(pipeline, "derive", derive)
+    report = load_paths(store, [docs])
+    assert report.count("loaded") == 0
+    assert _canned_country_figures(store) == _country_figures(store)
+
+
+def test_load_file_keeps_links_and_counts_current_unless_told_not_to(docs):
+    store = TrialStore(in_memory=True)
+    pages = sorted(docs.iterdir())
+    for page in pages[:-1]:
+        load_file(store, page)
+    assert _canned_country_figures(store) == _country_figures(store)
+    load_file(store, pages[-1], derive=False)
+    assert counts.derived_from(store) != counts.sources_digest(store)  # one document behind
+    assert pipeline.derive_if_stale(store)  # runs the pass the last file skipped
+    assert counts.derived_from(store) == counts.sources_digest(store)
+    assert _canned_country_figures(store) == _country_figures(store)
+    assert not pipeline.derive_if_stale(store)  # and now nothing is stale
 
 
 def test_bad_files_are_reported_and_isolated(docs):

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import canned, link
+from kg import canned, counts
 from kg.mapper import trial_id
 from kg.record import Intervention, Organisation, Trial
 from kg.store import TrialStore
@@ -236,19 +236,32 @@ def test_network_candidates_cover_every_min_shared_and_ties() -> None:
     members = {"n1": {"a", "b"}, "n2": {"a", "b", "c"}, "n3": {"c", "d"}, "alone": {"e"},
                "hub": {f"t{i}" for i in range(101)} | {"a", "e"}}
     # a-b: n1 + n2 = 1/2 + 1/3; c-d: 1/2; a-c and b-c: 1/3 each (a tie); the hub is too common.
-    assert link.network_candidates(members, limit=2) == {("a", "b"): [1, 2], ("c", "d"): [1]}
-    assert link.network_candidates(members, limit=3) == {
+    assert counts.network_candidates(members, limit=2) == {("a", "b"): [1, 2], ("c", "d"): [1]}
+    assert counts.network_candidates(members, limit=3) == {
         ("a", "b"): [1, 2], ("c", "d"): [1], ("a", "c"): [1], ("b", "c"): [1]}
+
+
+def test_network_candidates_round_as_the_query_does() -> None:
+    """a-b share two nodes of 64 trials (0.03125, which SPARQL's ROUND makes 0.0313, halves up);
+    c-d two of 62 and 66 (0.031281 -> 0.0313). The query ties them and takes a-b first by IRI, so
+    with room for one edge sharing two nodes, a-b must be a candidate."""
+    def node(pair: set[str], df: int, tag: str) -> set[str]:
+        return pair | {f"{tag}{i}" for i in range(df - 2)}
+
+    members = {"n1": node({"a", "b"}, 64, "f"), "n2": node({"a", "b"}, 64, "g"),
+               "n3": node({"c", "d"}, 62, "h"), "n4": node({"c", "d"}, 66, "i")}
+    candidates = counts.network_candidates(members, limit=1)
+    assert 2 in candidates[("a", "b")]
 
 
 def test_network_reads_the_counts_graph(store: TrialStore) -> None:
     """Without `concept` the network weighs only the pairs graph/counts lists: none, no edges."""
-    edges_graph = f"""SELECT ?e WHERE {{ GRAPH <{link.COUNTS_GRAPH}> {{ ?e a tg:NetworkEdge }} }}"""
+    edges_graph = f"""SELECT ?e WHERE {{ GRAPH <{counts.COUNTS_GRAPH}> {{ ?e a tg:NetworkEdge }} }}"""
     assert len(list(store.query(edges_graph))) >= len(run(store, "intervention-network"))  # type: ignore[arg-type]
     copy = TrialStore(in_memory=True)
-    copy.ox.extend(q for q in store.ox if q.graph_name != ox.NamedNode(link.COUNTS_GRAPH))
+    copy.ox.extend(q for q in store.ox if q.graph_name != ox.NamedNode(counts.COUNTS_GRAPH))
     assert run(copy, "intervention-network") == []
-    link.refresh_counts(copy)
+    counts.refresh_counts(copy)
 
     def rows(s: TrialStore) -> list[tuple[object, ...]]:  # `via` lists the shared nodes in any order
         return [(*(v for k, v in r.items() if k != "via"), sorted((r["via"] or "").split(" | ")))

@@ -232,6 +232,26 @@ def test_updates_need_the_right_token(writable: tuple[FlaskClient, TrialStore]) 
     assert (SD + "supportedLanguage", SD + "SPARQL11Update") in sd
 
 
+def test_an_update_is_followed_by_the_counts(writable: tuple[FlaskClient, TrialStore]) -> None:
+    """sites-by-country reads graph/counts: an update that adds a site shows in it at once."""
+    client, store = writable
+    [row] = list(store.query("SELECT ?t WHERE { ?t a tg:Trial } ORDER BY ?t LIMIT 1"))  # type: ignore[arg-type]
+    added = (f'INSERT DATA {{ GRAPH <http://example.org/sites> {{ <{row["t"].value}> tg:hasSite '
+             '<http://example.org/site/1> . <http://example.org/site/1> tg:country "Atlantis" } }')
+
+    def atlantis() -> list[dict[str, object]]:
+        r = client.get("/queries/sites-by-country?country=Atlantis", headers={"Accept": "application/json"})
+        assert r.status_code == 200
+        return [{k: v["value"] for k, v in b.items()} for b in r.json["results"]["bindings"]]
+
+    assert atlantis() == []
+    r = client.post("/sparql", data=added, content_type="application/sparql-update",
+                    headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 204
+    [found] = atlantis()
+    assert (found["countryName"], found["sites"], found["trials"]) == ("Atlantis", "1", "1")
+
+
 def test_update_errors(writable: tuple[FlaskClient, TrialStore]) -> None:
     client, store = writable
     auth = {"Authorization": f"Bearer {TOKEN}"}

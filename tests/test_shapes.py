@@ -54,7 +54,8 @@ def violations(data: rdflib.Graph, shapes: rdflib.Graph, onto: rdflib.Graph) -> 
 
 def document_graphs(store: object) -> dict[str, rdflib.Graph]:
     """Each source document's named graph from a TrialStore, as rdflib graphs."""
-    from kg.link import COUNTS_GRAPH, LINKS_GRAPH
+    from kg.counts import COUNTS_GRAPH
+    from kg.link import LINKS_GRAPH
 
     skip = {vocab.ONTOLOGY_GRAPH, vocab.VOCABULARY_GRAPH, LINKS_GRAPH, COUNTS_GRAPH}  # not documents
     lines: dict[str, list[str]] = {}

@@ -31,11 +31,12 @@ _DICTIONARIES = ("drug-named-entity-recognition", "medical-named-entity-recognit
 @cache
 def version() -> str:
     """What the graph's links depend on besides the record: this code's version, a digest of its
-    data files and the curated vocabulary, and the dictionaries' package versions. A loaded
-    document states it (`tg:loaderVersion`), so a better normaliser reloads old documents instead
-    of leaving them linked the old way beside new ones."""
+    tables (not their README) and of the curated vocabulary, and the dictionaries' versions. A
+    loaded document states it (`tg:loaderVersion`), so a better normaliser reloads old documents
+    instead of leaving them linked the old way beside new ones."""
     h = hashlib.sha256(CODE_VERSION.encode())
-    for path in sorted(p for p in _DATA.iterdir() if p.is_file()) + [VOCABULARY_FILE]:
+    tables = sorted(p for p in _DATA.iterdir() if p.name.endswith((".tsv", ".tsv.gz")))
+    for path in [*tables, VOCABULARY_FILE]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     for name in _DICTIONARIES:
         try:
