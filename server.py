@@ -26,9 +26,10 @@ from kg.executor import (
     ANY, Executor, ExecutorError, InProcessExecutor, NotAcceptable, QuerySyntaxError, WorkerPool,
     refuse_remote,
 )
+from kg.counts import COUNTS_GRAPH
 from kg.pipeline import derive
 from kg.store import TrialStore, store_path as default_store_path
-from kg.vocab import PREFIXES, RDF_TYPE, TG
+from kg.vocab import PREFIXES, PROV, RDF_TYPE, TG
 
 WEB = Path(__file__).resolve().parent / "kg" / "web"
 TOKEN_ENV = "TRIALGRAPH_UPDATE_TOKEN"
@@ -131,6 +132,16 @@ class Endpoint:
                 self._trials = len({q.subject for q in self.store.ox.quads_for_pattern(
                     None, ox.NamedNode(RDF_TYPE), trial, None)})
             return self._trials
+
+    def counts_derived_at(self) -> str | None:
+        """When graph/counts was last derived (None: never, so the counting queries answer
+        nothing until `trialgraph derive` or a load)."""
+        if self.store is None:
+            return None
+        g = ox.NamedNode(COUNTS_GRAPH)
+        for q in self.store.ox.quads_for_pattern(g, ox.NamedNode(PROV + "generatedAtTime"), None, g):
+            return q.object.value
+        return None
 
     def changed(self) -> None:
         with self._lock:
@@ -281,7 +292,8 @@ def _routes(app: Flask, ep: Endpoint) -> None:
     @app.get("/health")
     def health() -> Response:
         return jsonify({"ok": True, "trials": ep.trial_count(), "store": ep.label,
-                        "updates": bool(ep.update_token), "timeout": ep.timeout})
+                        "updates": bool(ep.update_token), "timeout": ep.timeout,
+                        "counts_derived_at": ep.counts_derived_at()})
 
     @app.get("/")
     def index() -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 import re
 from collections.abc import Iterator
 
@@ -342,8 +343,18 @@ def test_trial_page(client: FlaskClient) -> None:
 
 
 def test_health(client: FlaskClient) -> None:
-    assert client.get("/health").json == {"ok": True, "trials": 4, "store": "in-memory",
-                                           "updates": False, "timeout": 30.0}
+    health = client.get("/health").json
+    derived_at = health.pop("counts_derived_at")
+    assert health == {"ok": True, "trials": 4, "store": "in-memory", "updates": False, "timeout": 30.0}
+    assert derived_at and datetime.fromisoformat(derived_at) <= datetime.now(timezone.utc)
+
+
+def test_health_says_when_counts_were_never_derived() -> None:
+    from kg.counts import COUNTS_GRAPH
+
+    store = build_store()
+    store.drop_graph(COUNTS_GRAPH)
+    assert server.create_app(store).test_client().get("/health").json["counts_derived_at"] is None
 
 
 def test_errors_are_json(client: FlaskClient) -> None:
