@@ -34,6 +34,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from kg.counts import COUNTS_GRAPH
 from kg.results import serialize_rdf
 from kg.store import TrialStore
 from kg.vocab import (
@@ -61,6 +62,7 @@ _DESCRIBES = ox.NamedNode(TG + "describesTrial")
 _BROADER = ox.NamedNode(SKOS_BROADER)
 # What a linked node contributes to a per-trial export besides its literal-valued statements.
 _DESCRIBING = frozenset({RDF_TYPE, RDFS_LABEL, SKOS_BROADER, SKOS_EXACT_MATCH, SKOS_PREF_LABEL})
+_COUNTS = ox.NamedNode(COUNTS_GRAPH)
 _TRIAL_PREFIX = BASE + "trial/"
 
 GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
@@ -319,7 +321,8 @@ def _is_other_trial(node: ox.NamedNode, own: str) -> bool:
 
 
 def _trial_selection(store: TrialStore, trial: ox.NamedNode) -> set[ox.Quad]:
-    own = _own_quads(store, trial)
+    # The counts graph's figures (a trial's sort position) describe the store, not the trial.
+    own = {q for q in _own_quads(store, trial) if q.graph_name != _COUNTS}
     graphs = {q.graph_name for q in own}
     documents = {g for g in graphs if isinstance(g, ox.NamedNode)}
     allowed = graphs | {ox.NamedNode(ONTOLOGY_GRAPH), ox.NamedNode(VOCABULARY_GRAPH)}

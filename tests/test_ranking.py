@@ -24,7 +24,7 @@ from kg import canned, counts
 from kg.mapper import trial_id
 from kg.record import Intervention, Organisation, Trial
 from kg.store import TrialStore
-from kg.vocab import concept_iri, intervention_term_iri, trial_iri
+from kg.vocab import TG, concept_iri, intervention_term_iri, trial_iri
 from tests.conftest import fixed_vocabulary_store, run_canned
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -267,6 +267,28 @@ def test_network_reads_the_counts_graph(store: TrialStore) -> None:
         return [(*(v for k, v in r.items() if k != "via"), sorted((r["via"] or "").split(" | ")))
                 for r in run(s, "intervention-network")]
     assert rows(copy) == rows(store) != []
+
+
+def test_network_ties_by_iri_order(store: TrialStore) -> None:
+    """graph/counts numbers the trials in IRI order (tg:iriOrder); the network under a concept
+    breaks ties by those numbers, and must order exactly as by the IRIs themselves, which it
+    falls back to when the numbers are missing."""
+    numbered = f"SELECT ?t ?n WHERE {{ GRAPH <{counts.COUNTS_GRAPH}> {{ ?t tg:iriOrder ?n }} }}"
+    ranked = sorted(store.query(numbered), key=lambda r: int(r["n"].value))  # type: ignore[arg-type, index]
+    iris = [r["t"].value for r in ranked]  # type: ignore[index]
+    assert iris == sorted(iris) and len(set(iris)) == len(iris) > 10
+    assert [int(r["n"].value) for r in ranked] == list(range(len(iris)))  # type: ignore[index]
+    copy = TrialStore(in_memory=True)
+    copy.ox.extend(q for q in store.ox if q.predicate != ox.NamedNode(TG + "iriOrder"))
+
+    def rows(s: TrialStore, concept: str) -> list[tuple[object, ...]]:  # `via` in any order
+        return [(*(v for k, v in r.items() if k != "via"), sorted((r["via"] or "").split(" | ")))
+                for r in run(s, "intervention-network", concept=concept)]
+    for concept in ("radiotherapy", "placebo"):  # the fillers' pairs all weigh the same
+        with_numbers = rows(store, concept)
+        weights = [r[-2] for r in with_numbers]
+        assert len(weights) > len(set(weights)), concept  # ties to break
+        assert with_numbers == rows(copy, concept), concept
 
 
 # --- counting queries count a linked trial once -------------------------------------------------
