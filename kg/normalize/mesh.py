@@ -59,10 +59,15 @@ def _parse(lines: list[str]) -> MeshTable:
 @cache
 def table() -> MeshTable:
     """The descriptor table, read once per process (about 0.2 s)."""
-    if not TABLE_FILE.exists():
-        raise MeshTableError(f"no MeSH table at {TABLE_FILE}: run python -m kg.normalize.build_mesh")
-    with gzip.open(TABLE_FILE, "rt", encoding="utf-8") as fh:
-        return _parse(fh.readlines())
+    return _parse(_table_lines(TABLE_FILE, "kg.normalize.build_mesh"))
+
+
+def _table_lines(path: Path, builder: str) -> list[str]:
+    """The lines of a gzipped table shipped in data/; a missing one says how to build it."""
+    if not path.exists():
+        raise MeshTableError(f"no MeSH table at {path}: run python -m {builder}")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return fh.readlines()
 
 
 def iri(mesh_id: str) -> str:
@@ -185,10 +190,7 @@ def _parse_scr(lines: list[str]) -> ScrTable:
 @cache
 def scr_table() -> ScrTable:
     """The supplementary concept table (`build_scr`), read once per process (about 0.05 s)."""
-    if not SCR_FILE.exists():
-        raise MeshTableError(f"no MeSH SCR table at {SCR_FILE}: run python -m kg.normalize.build_scr")
-    with gzip.open(SCR_FILE, "rt", encoding="utf-8") as fh:
-        return _parse_scr(fh.readlines())
+    return _parse_scr(_table_lines(SCR_FILE, "kg.normalize.build_scr"))
 
 
 def scr_by_name(name: str) -> str | None:
