@@ -128,3 +128,26 @@ def test_hyphenated_names_stay_whole_when_they_match() -> None:
 def test_a_bound_prefix_stays_on_its_word() -> None:
     """"Non-Cancer Pain" is not Cancer Pain."""
     assert "D000072716" not in ids("Non-Cancer Pain")
+
+
+# --- capitalised acronyms (ontology/vocabulary.ttl, tg:acronymLabel) --------------------------------
+
+
+@pytest.mark.parametrize(("name", "mesh_id"), [
+    ("AML", "D015470"),  # Leukemia, Myeloid, Acute
+    ("Relapsed AML", "D015470"),
+    ("ALL", "D054198"),  # Precursor Cell Lymphoblastic Leukemia-Lymphoma
+    ("CLL, Refractory", "D015451"),  # Leukemia, Lymphocytic, Chronic, B-Cell
+    ("CML", "D015464"),  # Leukemia, Myelogenous, Chronic, BCR-ABL Positive
+    ("MDS", "D009190"),  # Myelodysplastic Syndromes
+    ("DLBCL", "D016403"),  # Lymphoma, Large B-Cell, Diffuse
+    ("Recurrent GBM", "D005909"),  # Glioblastoma
+    ("Metastatic RCC", "D002292"),  # Carcinoma, Renal Cell
+])
+def test_clinical_acronyms_name_their_heading(name: str, mesh_id: str) -> None:
+    assert mesh_id in ids(name)
+
+
+@pytest.mark.parametrize("name", ["all patients", "Cancer of all types", "Aml", "small gbm-like lesion"])
+def test_acronyms_match_only_as_written_and_standalone(name: str) -> None:
+    assert not ids(name) & {"D015470", "D054198", "D005909"}
