@@ -139,8 +139,6 @@ def study_from_trial(trial: Trial) -> Study | None:
 
 
 def _found(leaves: list[MeshTerm]) -> frozenset[str]:
-    from kg.normalize import mesh
-
     return frozenset(i for m in leaves if (i := mesh.by_label(m.term)))
 
 
@@ -198,18 +196,21 @@ def _entry_mesh(key: str) -> tuple[str, ...]:
     return tuple(i for m in vocabulary().entries[key].exact_matches if (i := mesh.id_from_iri(m)))
 
 
+def _intervention_concepts(study: Study) -> Iterator[Concept]:
+    """The concepts of every intervention name and its other names, as the graph links them."""
+    others = study.other_names or [()] * len(study.interventions)
+    for (name, type_word), other_names in zip(study.interventions, others, strict=True):
+        yield from intervention_concepts(name, type_word)
+        yield from other_name_concepts(name, type_word, other_names)
+
+
 def predicted(study: Study, kind: str) -> set[str]:
     """MeSH ids the normaliser gives for the study's reported names."""
+    found = (_intervention_concepts(study) if kind == INTERVENTIONS
+             else (c for name in study.conditions for c in condition_concepts(name)))
     out: set[str] = set()
-    if kind == INTERVENTIONS:
-        others = study.other_names or [()] * len(study.interventions)
-        for (name, type_word), other_names in zip(study.interventions, others, strict=True):
-            for c in (*intervention_concepts(name, type_word), *other_name_concepts(name, type_word, other_names)):
-                out |= _nearest_mesh(c)
-    else:
-        for name in study.conditions:
-            for c in condition_concepts(name):
-                out |= _nearest_mesh(c)
+    for c in found:
+        out |= _nearest_mesh(c)
     return out - NOT_INDEXED[kind]
 
 
@@ -253,12 +254,7 @@ SUPPLEMENTARY = "supplementary concepts"
 def predicted_supplementary(study: Study) -> set[str]:
     """MeSH supplementary concept ids (C) of the concepts for the study's intervention names and
     other names."""
-    out: set[str] = set()
-    others = study.other_names or [()] * len(study.interventions)
-    for (name, type_word), other_names in zip(study.interventions, others, strict=True):
-        for c in (*intervention_concepts(name, type_word), *other_name_concepts(name, type_word, other_names)):
-            out |= {i for m in c.exact_matches if (i := mesh.scr_id_from_iri(m))}
-    return out
+    return {i for c in _intervention_concepts(study) for m in c.exact_matches if (i := mesh.scr_id_from_iri(m))}
 
 
 def score_supplementary(studies: Iterable[Study]) -> Score:

@@ -20,10 +20,10 @@ from __future__ import annotations
 import bz2
 import csv
 import gzip
-import io
 import pickle
 import re
 import sys
+from collections.abc import Iterable
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -87,13 +87,16 @@ def tree_numbers(labels: dict[str, str]) -> dict[str, set[str]]:
 def build(csv_path: Path, output: Path = OUTPUT) -> int:
     labels = read_labels(csv_path)
     trees = tree_numbers(labels)
-    text = io.StringIO()
-    for mesh_id in sorted(labels):
-        text.write(f"{mesh_id}\t{labels[mesh_id]}\t{','.join(sorted(trees.get(mesh_id, ())))}\n")
+    write_table(output, (f"{mesh_id}\t{labels[mesh_id]}\t{','.join(sorted(trees.get(mesh_id, ())))}\n"
+                         for mesh_id in sorted(labels)))
+    return len(labels)
+
+
+def write_table(output: Path, lines: Iterable[str]) -> None:
+    """A gzipped table with a fixed mtime and no file name: identical input, identical bytes."""
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
-        gz.write(text.getvalue().encode("utf-8"))
-    return len(labels)
+        gz.write("".join(lines).encode("utf-8"))
 
 
 def main(argv: list[str]) -> int:

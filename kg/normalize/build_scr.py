@@ -21,22 +21,20 @@ gives identical bytes.
 
 from __future__ import annotations
 
-import gzip
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from kg.normalize.build_mesh import BuildError, write_table
 from kg.text import mesh_descriptor_id
+
+__all__ = ["BuildError", "build", "merge", "read_names", "main"]
 
 OUTPUT = Path(__file__).resolve().parent / "data" / "mesh_scr.tsv.gz"
 _COLUMNS = 6
 _MIN_RECORDS = 1000  # the real files hold ~25,000 C ids; fewer means the wrong file
 KINDS = {"CHEBI": "chemical", "HGNC": "protein", "FPLX": "protein", "GO": "protein", "DOID": "disease",
          "HP": "disease", "EFO": "other"}
-
-
-class BuildError(ValueError):
-    """The input is not the table this script expects."""
 
 
 def read_names(path: Path) -> dict[str, tuple[str, str]]:
@@ -78,10 +76,7 @@ def build(paths: list[Path], output: Path = OUTPUT, min_records: int = _MIN_RECO
     if len(names) < min_records:
         raise BuildError(f"only {len(names)} supplementary concepts in {', '.join(map(str, paths))}; "
                          f"expected gilda's mesh_mappings.tsv (~25k)")
-    text = "".join(f"{i}\t{names[i][0]}\t{names[i][1]}\n" for i in sorted(names, key=_order))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with open(output, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
-        gz.write(text.encode("utf-8"))
+    write_table(output, (f"{i}\t{names[i][0]}\t{names[i][1]}\n" for i in sorted(names, key=_order)))
     return len(names)
 
 

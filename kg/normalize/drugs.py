@@ -17,13 +17,14 @@ of the table's tree, outside the pharmacological-action branch D27), never a gro
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 from typing import Any
 
 from kg.normalize import mesh
-from kg.normalize.phrases import lengths_by_first
+from kg.normalize.phrases import lengths_by_first, unique
 from kg.vocab import DRUGBANK
 
 _PLACEHOLDER = "\x00"  # stands for a word already explained, so no false two-word hits across it
@@ -132,17 +133,17 @@ def scr_phrases() -> tuple[dict[tuple[str, ...], str], dict[str, tuple[int, ...]
     share, one short word ("caps"), a bare number, or a MeSH descriptor's own label is left out."""
     from kg.normalize.tokens import label_tokens
 
-    table: dict[tuple[str, ...], str | None] = {}
-    for scr_id, name in mesh.scr_table().names.items():
-        if mesh.scr_kind(scr_id) != CHEMICAL:
-            continue  # SCRs also name rare diseases and proteins: never a drug in a name
-        phrase = label_tokens(name)
-        if not phrase or all(t.isdigit() or t in _SALT_SET for t in phrase) or not_a_drug(" ".join(phrase)):
-            continue  # "sodium phosphate" is the salt of the drug before it, not a drug of its own
-        if mesh.by_label(name):
-            continue
-        table[phrase] = scr_id if table.get(phrase, scr_id) == scr_id else None
-    phrases = {p: i for p, i in table.items() if i}
+    def pairs() -> Iterator[tuple[tuple[str, ...], str]]:
+        for scr_id, name in mesh.scr_table().names.items():
+            if mesh.scr_kind(scr_id) != CHEMICAL:
+                continue  # SCRs also name rare diseases and proteins: never a drug in a name
+            phrase = label_tokens(name)
+            if not phrase or all(t.isdigit() or t in _SALT_SET for t in phrase) or not_a_drug(" ".join(phrase)):
+                continue  # "sodium phosphate" is the salt of the drug before it, not a drug of its own
+            if not mesh.by_label(name):
+                yield phrase, scr_id
+
+    phrases = unique(pairs())
     return phrases, lengths_by_first(phrases)
 
 

@@ -16,11 +16,12 @@ nothing rather than the wrong thing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 from kg.normalize import mesh
-from kg.normalize.phrases import lengths_by_first, read_term_list
+from kg.normalize.phrases import lengths_by_first, read_term_list, unique
 from kg.normalize.tokens import label_tokens
 
 Phrase = tuple[str, ...]
@@ -28,7 +29,7 @@ Phrase = tuple[str, ...]
 DRUG_TERMS = Path(__file__).resolve().parent / "data" / "drug_terms.tsv"
 
 
-def _readings(label: str) -> list[str]:
+def readings(label: str) -> list[str]:
     """The label, and "Y X" for a MeSH-style inverted "X, Y" with one comma."""
     head, sep, tail = label.partition(",")
     if sep and head.strip() and tail.strip() and "," not in tail:
@@ -36,26 +37,11 @@ def _readings(label: str) -> list[str]:
     return [label]
 
 
-def _add(table: dict[Phrase, str], ambiguous: set[Phrase], phrase: Phrase, mesh_id: str) -> None:
-    if not phrase:
-        return
-    known = table.get(phrase)
-    if known is not None and known != mesh_id:
-        ambiguous.add(phrase)
-    table.setdefault(phrase, mesh_id)
-
-
 @cache
 def labels() -> dict[Phrase, str]:
     """Preferred labels only (both readings of an inverted one), as token phrases."""
-    table: dict[Phrase, str] = {}
-    ambiguous: set[Phrase] = set()
-    for mesh_id, label in sorted(mesh.table().labels.items()):
-        for reading in _readings(label):
-            _add(table, ambiguous, label_tokens(reading), mesh_id)
-    for phrase in ambiguous:
-        table.pop(phrase, None)
-    return table
+    return unique((phrase, mesh_id) for mesh_id, label in sorted(mesh.table().labels.items())
+                  for reading in readings(label) if (phrase := label_tokens(reading)))
 
 
 @cache
@@ -63,17 +49,15 @@ def synonyms() -> dict[Phrase, str]:
     """Entry terms from the drug dictionary's MeSH entries; labels win where both name a phrase."""
     from kg.normalize import drugs
 
-    table: dict[Phrase, str] = {}
-    ambiguous: set[Phrase] = set()
-    for data in drugs.mesh_entries():
-        mesh_id = mesh.by_label(str(data["name"]))
-        if mesh_id is None:
-            continue
-        for name in (data["name"], *(data.get("synonyms") or ())):
-            if isinstance(name, str):
-                _add(table, ambiguous, label_tokens(name), mesh_id)
-    for phrase in ambiguous:
-        table.pop(phrase, None)
+    def pairs() -> Iterable[tuple[Phrase, str]]:
+        for data in drugs.mesh_entries():
+            if (mesh_id := mesh.by_label(str(data["name"]))) is None:
+                continue
+            for name in (data["name"], *(data.get("synonyms") or ())):
+                if isinstance(name, str) and (phrase := label_tokens(name)):
+                    yield phrase, mesh_id
+
+    table = unique(pairs())
     table.update(project_terms())  # reviewed by hand: they win over an ambiguous or other reading
     return table
 
@@ -91,5 +75,10 @@ def project_lengths() -> dict[str, tuple[int, ...]]:
 
 
 def lookup(phrase: Phrase) -> str | None:
-    """The descriptor a whole token phrase names: its preferred label first, then an entry term."""
-    return labels().get(phrase) or synonyms().get(phrase)
+    """The descriptor a whole token phrase names: its preferred label first, then an entry term,
+    unless the words are ones registries mean otherwise (`drugs.not_a_drug`: "Renova", "caps")."""
+    from kg.normalize import drugs
+
+    if found := labels().get(phrase):
+        return found
+    return None if drugs.not_a_drug(" ".join(phrase)) else synonyms().get(phrase)

@@ -1,18 +1,31 @@
 """Phrase tables: the reviewed term lists in `data/` and the first-word index every phrase scan uses.
 
 Why one module: the disease and drug term lists share a format (phrase<TAB>MeSH id, `#` comments)
-and a rule (an id the MeSH table does not know is a data error, said with the file and line), and
-every scan of a name for known phrases looks them up by their first word, longest first.
+and a rule (an id the MeSH table does not know is a data error, said with the file and line); every
+phrase table drops a phrase that names two things (`unique`); and every scan of a name for known
+phrases looks them up by their first word, longest first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
 from pathlib import Path
 
 from kg.normalize import mesh
 
 Phrase = tuple[str, ...]
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def unique(pairs: Iterable[tuple[K, V | None]]) -> dict[K, V]:
+    """key -> value for the keys every pair gives the same value; a key given two values, or
+    None (a phrase known to name no single thing), is dropped: it says nothing reliable."""
+    out: dict[K, V | None] = {}
+    for key, value in pairs:
+        out[key] = value if out.get(key, value) == value else None
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def read_term_list(path: Path, to_phrase: Callable[[str], Phrase]) -> dict[Phrase, str]:
