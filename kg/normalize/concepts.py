@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kg.normalize import diseases, drugs, entry_terms, mesh
+from kg.normalize.phrases import spans
 from kg.normalize.tokens import NOISE_WORDS, Token, fine_tokens, fold, intervention_tokens, prepare, words
 from kg.normalize.vocabulary import CONDITIONS, INTERVENTIONS, Scheme, Vocabulary, load
 from kg.vocab import DRUGBANK, slug
@@ -164,15 +165,8 @@ def condition_concepts(name: str) -> list[Concept]:
 
 def _phrase_matches(tokens: list[Token], scheme: Scheme) -> list[_Match]:
     """Every vocabulary phrase occurring in the token list (overlaps resolved later)."""
-    texts = [t.text for t in tokens]
-    found: list[_Match] = []
-    for i, first in enumerate(texts):
-        for n in scheme.lengths.get(first, ()):
-            if i + n > len(texts):
-                continue
-            for key in scheme.phrases.get(tuple(texts[i:i + n]), ()):
-                found.append(_Match(key, tokens[i].start, tokens[i + n - 1].end, n))
-    return found
+    return [_Match(key, tokens[i].start, tokens[i + n - 1].end, n)
+            for i, n, keys in spans([t.text for t in tokens], scheme.lengths, scheme.phrases.get) for key in keys]
 
 
 def _acronym_matches(text: str, tokens: list[Token], scheme: Scheme) -> list[_Match]:
@@ -338,14 +332,9 @@ def _table_matches(tokens: list[Token], table: dict[tuple[str, ...], str], lengt
                    taken: list[_Match]) -> list[_Match]:
     """Every phrase of `table` among the tokens outside `taken`, keyed by the id it names
     (overlaps are the caller's to resolve)."""
-    texts = [t.text for t in tokens]
-    out: list[_Match] = []
-    for i, first in enumerate(texts):
-        for n in lengths.get(first, ()):
-            found = table.get(tuple(texts[i:i + n])) if i + n <= len(texts) else None
-            if found and not _covered(tokens[i].start, tokens[i + n - 1].end, taken):
-                out.append(_Match(found, tokens[i].start, tokens[i + n - 1].end, n))
-    return out
+    return [_Match(found, tokens[i].start, tokens[i + n - 1].end, n)
+            for i, n, found in spans([t.text for t in tokens], lengths, table.get)
+            if not _covered(tokens[i].start, tokens[i + n - 1].end, taken)]
 
 
 def _scr_drug(scr_id: str) -> Concept:

@@ -20,7 +20,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from kg.normalize import mesh
-from kg.normalize.phrases import lengths_by_first, read_term_list, unique
+from kg.normalize.phrases import lengths_by_first, read_term_list, spans, unique
 
 _EDGE = "\"'`.,;:!?()[]{}<>*«»“”‘’"
 _SPELLING = {
@@ -114,14 +114,9 @@ def _lengths() -> dict[str, tuple[int, ...]]:
 def find(text: str) -> list[DiseaseHit]:
     """Every dictionary phrase in the text, as whole whitespace tokens (overlaps resolved by caller)."""
     words = split_words(text)
-    table, lengths = phrases(), _lengths()
-    texts = [w.text for w in words]
-    hits: list[DiseaseHit] = []
-    for i, first in enumerate(texts):
-        for n in lengths.get(first, ()):
-            if i + n <= len(texts) and (mesh_id := _lookup(table, tuple(texts[i:i + n]))):
-                hits.append(DiseaseHit(mesh_id, words[i].start, words[i + n - 1].end, n))
-    return hits
+    table = phrases()
+    return [DiseaseHit(mesh_id, words[i].start, words[i + n - 1].end, n)
+            for i, n, mesh_id in spans([w.text for w in words], _lengths(), lambda key: _lookup(table, key))]
 
 
 def _lookup(table: dict[tuple[str, ...], str], key: tuple[str, ...]) -> str | None:

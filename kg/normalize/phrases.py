@@ -8,7 +8,7 @@ phrases looks them up by their first word, longest first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TypeVar
 from pathlib import Path
 
@@ -48,3 +48,13 @@ def lengths_by_first(phrases: Iterable[Phrase]) -> dict[str, tuple[int, ...]]:
     for phrase in phrases:
         out.setdefault(phrase[0], set()).add(len(phrase))
     return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
+
+
+def spans(words: list[str], lengths: dict[str, tuple[int, ...]],
+          get: Callable[[Phrase], V | None]) -> Iterator[tuple[int, int, V]]:
+    """(first word, word count, what `get` finds) for every known phrase among the words, longest
+    first at each start; overlaps are the caller's to resolve."""
+    for i, first in enumerate(words):
+        for n in lengths.get(first, ()):
+            if i + n <= len(words) and (found := get(tuple(words[i:i + n]))):
+                yield i, n, found
