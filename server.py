@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def preferred_formats(format_param: str | None, accept: str | None) -> list[str]
 class Endpoint:
     """What the routes share: the store, the executor, the limits and the update token."""
 
-    def __init__(self, store: TrialStore | None, executor: Executor, timeout: float,
+    def __init__(self, store: TrialStore, executor: Executor, timeout: float,
                  update_token: str | None, label: str) -> None:
         self.store = store
         self.executor = executor
@@ -122,10 +122,8 @@ class Endpoint:
         self._trials: int | None = None
         self._lock = threading.Lock()
 
-    def trial_count(self) -> int | None:
+    def trial_count(self) -> int:
         """Counted once and kept (the store is read-only unless updates are on, which reset it)."""
-        if self.store is None:
-            return None
         with self._lock:
             if self._trials is None:
                 trial = ox.NamedNode(TG + "Trial")
@@ -136,41 +134,27 @@ class Endpoint:
     def counts_derived_at(self) -> str | None:
         """When graph/counts was last derived (None: never, so the counting queries answer
         nothing until `trialgraph derive` or a load)."""
-        if self.store is None:
-            return None
-        g = ox.NamedNode(COUNTS_GRAPH)
-        for q in self.store.ox.quads_for_pattern(g, ox.NamedNode(PROV + "generatedAtTime"), None, g):
-            return q.object.value
-        return None
+        return self.store.graph_property(COUNTS_GRAPH, PROV + "generatedAtTime")
 
     def changed(self) -> None:
         with self._lock:
             self._trials = None
 
-    def need_store(self) -> TrialStore:
-        if self.store is None:
-            raise ApiError(503, "this server has no store open in its own process")
-        return self.store
-
-
 def create_app(store: TrialStore | None = None, *, store_path: str | os.PathLike[str] | None = None,
-               update_token: str | None = None, timeout: float = 30.0,
-               executor: Executor | None = None) -> Flask:
+               update_token: str | None = None, timeout: float = 30.0) -> Flask:
     """The Flask app. With `store`, queries run in-process on it; with `store_path` and no update
     token, a worker pool serves queries from that store opened read-only."""
     token = update_token if update_token is not None else os.environ.get(TOKEN_ENV) or None
+    executor: Executor | None = None
     if store is None:
         path = default_store_path(store_path)
-        if token or executor is not None:
-            store = TrialStore(path, read_only=token is None)
-        else:
+        if token is None:  # read-only: a worker pool, whose time limit really stops a query
             executor = WorkerPool(path)
-            store = TrialStore(path, read_only=True)
+        store = TrialStore(path, read_only=token is None)
         label = str(path)
     else:
         label = str(store.path) if store.path else "in-memory"
-    if executor is None:
-        executor = InProcessExecutor(store)
+    executor = executor or InProcessExecutor(store)
     if token and store.read_only:
         raise ValueError("updates need a writable store; the given store is read-only")
 
@@ -273,16 +257,16 @@ def _routes(app: Flask, ep: Endpoint) -> None:
         fmt = (request.args.get("format") or "turtle").lower()
         if fmt not in export.EXPORT_FORMATS:
             raise ApiError(400, f"unknown export format {fmt!r}; known: {', '.join(export.EXPORT_FORMATS)}")
-        chunks = export.iter_export(ep.need_store(), fmt)
+        chunks = export.iter_export(ep.store, fmt)
         name = f"trialgraph.{export.EXTENSIONS[fmt]}"
-        return Response(_stream(chunks), content_type=_with_charset(export.MEDIA_TYPES[fmt]),
+        return Response(chunks, content_type=_with_charset(export.MEDIA_TYPES[fmt]),
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/trial/<path:tid>")
     def trial(tid: str) -> Response:
         fmt = _trial_format(request.args.get("format"), request.headers.get("Accept"))
         try:
-            body = export.export_bytes(ep.need_store(), fmt, trials=[tid])
+            body = export.export_bytes(ep.store, fmt, trials=[tid])
         except KeyError:
             raise ApiError(404, f"no trial {tid!r} in this store") from None
         except ValueError as exc:
@@ -303,10 +287,6 @@ def _routes(app: Flask, ep: Endpoint) -> None:
         resp = Response(html, content_type="text/html; charset=utf-8")
         resp.headers["Content-Security-Policy"] = CSP
         return resp
-
-
-def _stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    yield from chunks
 
 
 def _protocol_operation() -> tuple[str | None, str | None]:
@@ -341,7 +321,7 @@ def _update(ep: Endpoint, update: str) -> Response:
     scheme, _, given = auth.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), ep.update_token.encode()):
         raise ApiError(403, "wrong update token")
-    store = ep.need_store()
+    store = ep.store
     refuse_remote(update, update=True)
     try:
         store.ox.update(update, prefixes=PREFIXES)

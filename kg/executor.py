@@ -46,7 +46,6 @@ class Answer:
 
     body: bytes
     format: str  # a kg.results.FORMATS name
-    kind: str  # "solutions", "boolean" or "triples"
 
     @property
     def media_type(self) -> str:
@@ -158,8 +157,7 @@ def execute(store: TrialStore, sparql: str, substitutions: Mapping[str, Term] | 
     try:
         result = store.query(sparql, substitutions)
         name = choose_format(result, formats)
-        kind = results.kind(result)
-        return Answer(results.serialize(result, name), name, kind)
+        return Answer(results.serialize(result, name), name)
     except SyntaxError as exc:
         raise QuerySyntaxError(f"bad query: {exc}") from None
     except (OSError, RuntimeError, ValueError) as exc:
@@ -218,7 +216,7 @@ def _worker_main(conn: Connection, store_path: str) -> None:
         sparql, subs, formats = request
         try:
             answer = execute(store, sparql, {k: _decode_term(v) for k, v in subs.items()}, formats)
-            conn.send(("ok", answer.body, answer.format, answer.kind))
+            conn.send(("ok", answer.body, answer.format))
         except ExecutorError as exc:
             conn.send(("error", type(exc).__name__, str(exc)))
         except Exception as exc:  # noqa: BLE001 - the worker must survive any one query
@@ -338,7 +336,7 @@ class WorkerPool:
             elif not self._closed:
                 self._idle.put(worker)
         if reply[0] == "ok":
-            return Answer(reply[1], reply[2], reply[3])
+            return Answer(reply[1], reply[2])
         raise _ERRORS.get(reply[1], ExecutorError)(reply[2])
 
     def close(self) -> None:

@@ -72,10 +72,12 @@ class TrialStore:
         """The sha256 recorded for a document graph, or None if it was never loaded."""
         return self.graph_property(graph, "sha256")
 
-    def graph_property(self, graph: str, local: str) -> str | None:
-        """A `tg:` provenance value the graph states about itself (sha256, loaderVersion...)."""
+    def graph_property(self, graph: str, predicate: str) -> str | None:
+        """A provenance value the graph states about itself: `predicate` is a `tg:` local name
+        (sha256, loaderVersion...) or a full IRI (prov:generatedAtTime)."""
         g = ox.NamedNode(graph)
-        for q in self.ox.quads_for_pattern(g, ox.NamedNode(TG + local), None, g):
+        iri = predicate if ":" in predicate else TG + predicate
+        for q in self.ox.quads_for_pattern(g, ox.NamedNode(iri), None, g):
             return q.object.value
         return None
 
