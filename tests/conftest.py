@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,28 @@ def run_canned(store: TrialStore, name: str, **params: str) -> list[dict[str, st
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     return [{n: (sol[n].value if sol[n] is not None else None) for n in names} for sol in result]
+
+
+@pytest.fixture(scope="session")
+def seed_store() -> TrialStore:
+    """The five seed pages of examples/ loaded by the real pipeline, once per test process."""
+    from kg import pipeline
+
+    store = TrialStore(in_memory=True)
+    report = pipeline.load_paths(store, [EXAMPLES_DIR])
+    assert report.count("loaded") == 5, report.errors
+    return store
+
+
+@pytest.fixture(scope="session")
+def ctgov_v2_studies() -> list[Any]:
+    """The normalisation benchmark's studies (kg.normalize.benchmark), read once per process:
+    reading the 1,327 CT.gov v2 studies takes about 4.5 s."""
+    from kg.normalize import benchmark
+
+    found = benchmark.corpus_studies(require_corpus("ctgov-v2"))
+    assert len(found) > 1000
+    return found
 
 
 def require_corpus(*parts: str) -> Path:
@@ -106,8 +129,7 @@ def fixed_vocabulary_store(documents: Iterable[tuple[str, list[Trial]]], concept
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(normalize, "intervention_concepts", lookup)
         mp.setattr(normalize, "condition_concepts", lookup)
-        if hasattr(normalize, "other_name_concepts"):  # links a use node's other names; none here
-            mp.setattr(normalize, "other_name_concepts", lambda *_: [])
+        mp.setattr(normalize, "other_name_concepts", lambda *_: [])  # a use node's other names: none here
         for source, trials in documents:
             graph = graph_iri(source)
             stmts, _ = map_document(trials, graph, Provenance(source, "test", "1", "0" * 64))

@@ -8,6 +8,7 @@ project's normaliser learns later. The seed pages themselves are loaded at the e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +23,6 @@ from kg.store import TrialStore
 from kg.vocab import TG, concept_iri, condition_term_iri, intervention_term_iri, trial_iri
 from tests.conftest import fixed_vocabulary_store, run_canned
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
 
 # --- the hand-made graph ---------------------------------------------------------------------
 
@@ -308,13 +307,8 @@ def _dump(store: TrialStore) -> set[str]:
     ("sites-by-country", {"nation": "China"}, "unknown parameter(s) nation"),
 ])
 def test_bad_parameters_are_refused(name: str, params: dict[str, str], message: str) -> None:
-    with pytest.raises(ParameterError, match=re_escape(message)):
+    with pytest.raises(ParameterError, match=re.escape(message)):
         canned.get(name).bind(params)
-
-
-def re_escape(text: str) -> str:
-    import re
-    return re.escape(text)
 
 
 @pytest.mark.parametrize(("name", "param"), [
@@ -345,31 +339,15 @@ def test_binding_kinds_match_the_query_variables() -> None:
 # --- the seed pages ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def seeds() -> TrialStore:
-    from kg import pipeline
-    import loaders
-
-    if not loaders.formats():
-        pytest.skip("no loaders are installed yet, so the seed pages cannot be loaded")
-    store = TrialStore(in_memory=True)
-    report = pipeline.load_paths(store, [EXAMPLES])
-    loaded = [f for f in report.files if f.status == "loaded"]
-    if not loaded:
-        pytest.skip(f"no seed page loaded: {report.errors}")
-    return store
-
-
-def test_every_canned_query_runs_on_the_seeds(seeds: TrialStore) -> None:
+def test_every_canned_query_runs_on_the_seeds(seed_store: TrialStore) -> None:
     for q in canned.queries().values():
         for example in q.examples or ({},):
-            run(seeds, q.name, **example)  # no error, whatever the normaliser links
+            run(seed_store, q.name, **example)  # no error, whatever the normaliser links
 
 
-def test_seed_trial_summary_matches_the_medpath_page(seeds: TrialStore) -> None:
-    rows = run(seeds, "trial-summary", trial="NCT05522582")
-    if not rows:
-        pytest.skip("the medpath loader did not load NCT05522582")
+def test_seed_trial_summary_matches_the_medpath_page(seed_store: TrialStore) -> None:
+    rows = run(seed_store, "trial-summary", trial="NCT05522582")
+    assert rows, "the medpath loader did not load NCT05522582"
     facts: dict[str, set[str]] = {}
     nodes: dict[str, set[str]] = {}
     for r in rows:
@@ -382,5 +360,5 @@ def test_seed_trial_summary_matches_the_medpath_page(seeds: TrialStore) -> None:
     assert nodes["overall status"] == {TG + "ActiveNotRecruiting"}
     assert facts["lead sponsor"] == {YANCHENG}
     assert {"Radiotherapy", "Anti-PD-1 monoclonal antibody"} <= facts["intervention"]
-    by_iv = run(seeds, "trials-by-intervention", intervention="radiotherapy")
+    by_iv = run(seed_store, "trials-by-intervention", intervention="radiotherapy")
     assert tiri("NCT05522582") in {r["trial"] for r in by_iv}

@@ -40,6 +40,17 @@ def keys(name: str, type_word: str | None = "Drug") -> set[str]:
     ("D019980", "Amoxicillin-Potassium Clavulanate Combination"),
     ("D015662", "Trimethoprim, Sulfamethoxazole Drug Combination"),
     ("D000779", "Anesthetics, Local"),
+    ("D019274", "Botulinum Toxins, Type A"),
+    ("D000961", "Antilymphocyte Serum"),
+    ("D009173", "Mycophenolic Acid"),
+    ("D001215", "Asparaginase"),
+    ("D007252", "Influenza Vaccines"),
+    ("D013739", "Testosterone"),
+    ("D000068338", "Everolimus"),
+    ("D020123", "Sirolimus"),
+    ("D014700", "Verapamil"),
+    ("D007004", "Hypoglycemic Agents"),
+    ("D008012", "Lidocaine"),
 ])
 def test_expected_ids_are_the_mesh_headings_they_stand_for(mesh_id: str, label: str) -> None:
     assert mesh.label(mesh_id) == label

@@ -20,18 +20,13 @@ from kg.store import TrialStore
 from kg.vocab import trial_iri
 from loaders import who_ictrp
 from loaders.base import LoaderError
+from tests.conftest import CORPUS_DIR as CORPUS
 from tests.conftest import split_items
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 EXPORT = CORPUS / "other-registries" / "who-ictrp" / "ICTRP-Results(1).xml"
 FIXTURES = ROOT / "tests" / "fixtures" / "who-ictrp"
 TRIAL = "https://w3id.org/trialgraph/trial/"
-
-needs_corpus = [
-    pytest.mark.corpus,
-    pytest.mark.skipif(not EXPORT.is_file(), reason=f"shared corpus not found: {EXPORT} is absent"),
-]
 
 
 def read_all(path: Path) -> tuple[list[Trial], list[RecordError]]:

@@ -17,7 +17,6 @@ from kg.normalize import Concept, condition_concepts, entry_terms, intervention_
 from kg.normalize import benchmark
 from kg.normalize.build_mesh import BuildError, read_labels
 from kg.normalize.concepts import vocabulary
-from tests.conftest import require_corpus
 
 
 def mesh_reach(concepts: list[Concept]) -> set[str]:
@@ -184,11 +183,8 @@ def test_french_spelling_of_diabetes_is_read() -> None:
 
 
 @pytest.fixture(scope="module")
-def studies() -> list[benchmark.Study]:
-    root = require_corpus("ctgov-v2")
-    found = benchmark.corpus_studies(root)
-    assert len(found) > 1000
-    return found
+def studies(ctgov_v2_studies: list[benchmark.Study]) -> list[benchmark.Study]:
+    return ctgov_v2_studies
 
 
 # Measured (reported names and other names, CT.gov descriptor leaves, see

@@ -6,10 +6,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import canned, counts, pipeline
+from kg import counts, pipeline
 from kg.counts import COUNTS_GRAPH
 from kg.pipeline import Writer, load_file, load_paths
 from kg.store import TrialStore
+from tests.conftest import run_canned
 from kg.vocab import ONTOLOGY_GRAPH, VOCABULARY_GRAPH, graph_iri
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,9 +70,8 @@ def _country_figures(store: TrialStore) -> dict[str, tuple[int, int]]:
 
 
 def _canned_country_figures(store: TrialStore) -> dict[str, tuple[int, int]]:
-    q = canned.get("sites-by-country")
-    return {r["countryName"].value: (int(r["sites"].value), int(r["trials"].value))  # type: ignore[index]
-            for r in store.query(q.text)}  # type: ignore[union-attr]
+    return {r["countryName"]: (int(r["sites"]), int(r["trials"]))  # type: ignore[arg-type,misc]
+            for r in run_canned(store, "sites-by-country")}
 
 
 def test_links_and_counts_are_derived_only_when_a_document_changed(docs, monkeypatch):

@@ -25,11 +25,8 @@ from kg.mapper import trial_id
 from kg.record import Intervention, Organisation, Trial
 from kg.store import TrialStore
 from kg.vocab import TG, concept_iri, intervention_term_iri, trial_iri
-from tests.conftest import fixed_vocabulary_store, run_canned
+from tests.conftest import fixed_vocabulary_store, require_corpus, run_canned
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
 CONCEPTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rank/zolbetuximab": ("zolbetuximab", ()),
@@ -348,37 +345,30 @@ def _check_sane(results: dict[str, list[dict[str, str | None]]], trial: str) -> 
         assert r["a"] < r["b"] and int(r["shared"]) >= 1  # type: ignore[operator,arg-type]
 
 
-@pytest.fixture(scope="module")
-def seeds() -> TrialStore:
-    return _load([EXAMPLES])
-
-
-def test_every_query_on_the_seed_pages(seeds: TrialStore) -> None:
-    trial = _some_trial(seeds)
-    results = _every_query(seeds, trial)
+def test_every_query_on_the_seed_pages(seed_store: TrialStore) -> None:
+    trial = _some_trial(seed_store)
+    results = _every_query(seed_store, trial)
     _check_sane(results, trial)
     # NCT05522582 (medpath seed): methotrexate and radiotherapy are in the other seeds too.
-    sharing = run(seeds, "trials-sharing-interventions", trial="NCT05522582")
+    sharing = run(seed_store, "trials-sharing-interventions", trial="NCT05522582")
     assert sharing and all(float(r["score"]) > 0 for r in sharing)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
 def corpus() -> TrialStore:
-    folders = [CORPUS / "ctgov-xml" / "trec2022-sample", CORPUS / "ctgov-v2" / "marc_urology"]
-    missing = [str(f) for f in folders if not f.exists()]
-    if missing:
-        pytest.skip(f"the shared corpus is absent ({', '.join(missing)}); it lives at ../shared/corpus")
-    return _load(folders)
+    return _load([require_corpus("ctgov-xml", "trec2022-sample"), require_corpus("ctgov-v2", "marc_urology")])
 
 
+@pytest.mark.corpus
 def test_every_query_on_the_corpus(corpus: TrialStore) -> None:
     trial = _some_trial(corpus)
     results = _every_query(corpus, trial)
     _check_sane(results, trial)
-    assert results["recruiting-by-condition-country"] or not list(corpus.query(
+    assert results["recruiting-by-condition-country"] or not bool(corpus.query(
         "ASK { ?t tg:overallStatus tg:Recruiting ; tg:hasSite/tg:country ?c }"))
 
 
+@pytest.mark.corpus
 def test_corpus_placebo_ranks_below_specific_drugs(corpus: TrialStore) -> None:
     """A urology trial with tadalafil and placebo: trials sharing tadalafil outrank placebo-only ones."""
     rows = list(corpus.query("""SELECT ?t WHERE {

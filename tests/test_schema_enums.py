@@ -6,15 +6,14 @@ so a value the registry adds shows up here before it shows up as a warning in a 
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
 from kg import codes
+from tests.conftest import CORPUS_DIR, corpus_marks
 
-SCHEMA = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "ctgov-schema"
-pytestmark = pytest.mark.skipif(not SCHEMA.is_dir(),
-                                reason="../shared/corpus is absent (a user's fresh clone): no registry schema")
+SCHEMA = CORPUS_DIR / "ctgov-schema"
+pytestmark = corpus_marks(SCHEMA)
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
 

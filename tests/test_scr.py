@@ -15,7 +15,6 @@ import pytest
 
 from kg.normalize import benchmark, build_scr, drugs, intervention_concepts, mesh
 from kg.vocab import MESH
-from tests.conftest import require_corpus
 
 # (gilda row kind, raw id, MeSH name): a tiny hand-made copy of gilda's layout.
 GILDA_ROWS = [
@@ -219,8 +218,8 @@ def test_benchmark_scores_supplementary_concepts_on_their_own_line() -> None:
     assert (main.true_pos, main.false_pos, main.false_neg, main.supplementary) == (1, 0, 0, 2)
 
 
-def test_benchmark_supplementary_figures_on_the_corpus() -> None:
-    studies = benchmark.corpus_studies(require_corpus("ctgov-v2"))
-    for name, part in list(benchmark.halves(studies))[:2]:
+@pytest.mark.corpus
+def test_benchmark_supplementary_figures_on_the_corpus(ctgov_v2_studies: list[benchmark.Study]) -> None:
+    for name, part in list(benchmark.halves(ctgov_v2_studies))[:2]:
         s = benchmark.score_supplementary(part)
         assert s.recall >= 0.28 and s.precision >= 0.68, (name, benchmark.supplementary_line(s))

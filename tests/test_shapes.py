@@ -53,14 +53,14 @@ def violations(data: rdflib.Graph, shapes: rdflib.Graph, onto: rdflib.Graph) -> 
 
 
 def document_graphs(store: object) -> dict[str, rdflib.Graph]:
-    """Each source document's named graph from a TrialStore, as rdflib graphs."""
-    from kg.counts import COUNTS_GRAPH
-    from kg.link import LINKS_GRAPH
+    """Each source document's named graph from a TrialStore, as rdflib graphs: the graphs that
+    state a document's provenance, not the ontology, vocabulary or derived graphs."""
+    from kg.pipeline import loaded_documents
 
-    skip = {vocab.ONTOLOGY_GRAPH, vocab.VOCABULARY_GRAPH, LINKS_GRAPH, COUNTS_GRAPH}  # not documents
+    documents = loaded_documents(store)  # type: ignore[arg-type]
     lines: dict[str, list[str]] = {}
     for q in store.ox:  # type: ignore[attr-defined]
-        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value not in skip:
+        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in documents:
             lines.setdefault(q.graph_name.value, []).append(f"{q.subject} {q.predicate} {q.object} .\n")
     return {g: rdflib.Graph().parse(data="".join(ls), format="nt") for g, ls in lines.items()}
 
