@@ -105,8 +105,6 @@ def load(paths: tuple[Path, ...], force: bool, workers: int | None, bulk: bool, 
     if workers is None:
         workers = min(os.cpu_count() or 1, 2) if len(files) > 20 else 0  # workers cost ~2 s to start
     with _open(read_only=False) as store:
-        if not bulk and len(files) > 20 and not any(True for _ in store.graphs()):
-            bulk = True  # a first big load into an empty store: nothing to replace, bulk_load is ~2.5x faster
         # Counts trials, not files: one 500 MB download is one file but 100,000 trials.
         bar = tqdm(unit=" trials", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False,
                    dynamic_ncols=True)
@@ -119,7 +117,7 @@ def load(paths: tuple[Path, ...], force: bool, workers: int | None, bulk: bool, 
                 bar.write(line, file=sys.stderr)
 
         try:
-            report = load_paths(store, files, force=force, workers=workers, bulk=bulk, on_file=on_file,
+            report = load_paths(store, files, force=force, workers=workers, bulk=bulk or None, on_file=on_file,
                                 on_trials=bar.update)
         finally:
             bar.close()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
 from datetime import datetime, timezone
 
 import numpy as np
@@ -49,21 +48,10 @@ WHERE {{
     {{ SELECT DISTINCT ?site ?countryName WHERE {{ ?site <{TG}country> ?countryName }} }}
     MINUS {{ ?trial <{TG}sameTrialAs> ?canonical }}
 }} GROUP BY ?countryName"""
-_DOCUMENTS = f"SELECT ?g ?sha ?v WHERE {{ GRAPH ?g {{ ?g <{TG}sha256> ?sha ; <{TG}loaderVersion> ?v }} }}"
-
-
-def _rows(store: TrialStore, sparql: str) -> Iterable[ox.QuerySolution]:
-    result = store.query(sparql, union=True)
-    assert isinstance(result, ox.QuerySolutions)
-    return result
-
-
 def sources_digest(store: TrialStore) -> str | None:
     """What the derived graphs are derived from: every finished document (graph, checksum,
     build) and the vocabulary the counts follow; None for a store with no document."""
-    rows = store.query(_DOCUMENTS, union=False)
-    assert isinstance(rows, ox.QuerySolutions)
-    lines = sorted(f"{r['g'].value} {r['sha'].value} {r['v'].value}" for r in rows)
+    lines = sorted(f"{g} {sha} {v}" for g, (sha, v) in store.documents().items())
     if not lines:
         return None
     h = hashlib.sha256()
@@ -85,15 +73,15 @@ def intervention_memberships(store: TrialStore) -> dict[str, set[str]]:
     Three flat queries joined here: each shared node's triples repeat in every document that
     uses it, and the same join in SPARQL over the union of graphs took 6x as long."""
     aliases = f"SELECT ?t ?c WHERE {{ ?t <{TG}sameTrialAs> ?c }}"
-    canonical = {r["t"].value: r["c"].value for r in _rows(store, aliases)}
+    canonical = {r["t"].value: r["c"].value for r in store.select(aliases)}
     above: dict[str, list[str]] = {}  # term -> concepts directly above it
     q = f"""SELECT DISTINCT ?x ?node WHERE {{
         {{ SELECT DISTINCT ?x WHERE {{ ?t <{TG}hasIntervention> ?x }} }} ?x <{SKOS}broader> ?node }}"""
-    for r in _rows(store, q):
+    for r in store.select(q):
         if isinstance(r["node"], ox.NamedNode):
             above.setdefault(str(r["x"]), []).append(r["node"].value)
     members: dict[str, set[str]] = {}
-    for r in _rows(store, f"SELECT DISTINCT ?t ?x WHERE {{ ?t <{TG}hasIntervention> ?x }}"):
+    for r in store.select(f"SELECT DISTINCT ?t ?x WHERE {{ ?t <{TG}hasIntervention> ?x }}"):
         t, x = canonical.get(r["t"].value, r["t"].value), r["x"]
         if isinstance(x, ox.NamedNode):
             members.setdefault(x.value, set()).add(t)
@@ -172,7 +160,7 @@ def _edge_lines(members: dict[str, set[str]]) -> list[str]:
 
 def _country_lines(store: TrialStore) -> list[str]:
     lines = []
-    for r in _rows(store, _COUNTRY_COUNTS):
+    for r in store.select(_COUNTRY_COUNTS):
         name = r["countryName"]
         node = nt.iri(COUNTRY_BASE + hashlib.sha256(str(name).encode()).hexdigest()[:24])
         lines += [f"{node} {nt.iri(RDF_TYPE)} <{TG}CountryCount>", f"{node} {nt.iri(RDFS_LABEL)} {name}",

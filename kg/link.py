@@ -68,12 +68,6 @@ class LinkReport:
 # --- finding matches ------------------------------------------------------------------------------
 
 
-def _rows(store: TrialStore, sparql: str, **subs: ox.NamedNode | ox.Literal) -> Iterable[ox.QuerySolution]:
-    result = store.query(sparql, subs or None)
-    assert isinstance(result, ox.QuerySolutions)
-    return result
-
-
 def secondary_id_matches(store: TrialStore) -> list[Match]:
     """Trials whose listed secondary id is another trial's registry id or NCT id."""
     q = f"""SELECT DISTINCT ?a ?b ?v WHERE {{
@@ -81,7 +75,7 @@ def secondary_id_matches(store: TrialStore) -> list[Match]:
         {{ ?b <{TG}registryId> ?v }} UNION {{ ?b <{TG}nctId> ?v }}
         FILTER(?a != ?b)
     }}"""
-    found = [Match(r["a"].value, r["b"].value, SECONDARY_ID, r["v"].value) for r in _rows(store, q)]
+    found = [Match(r["a"].value, r["b"].value, SECONDARY_ID, r["v"].value) for r in store.select(q)]
     return found + _eudract_country_matches(store)
 
 
@@ -89,7 +83,7 @@ def _eudract_country_matches(store: TrialStore) -> list[Match]:
     """A secondary EudraCT number against per-country EU CTR records ("2014-005181-30-DE")."""
     q = f"SELECT ?b ?id WHERE {{ ?b <{TG}registryId> ?id FILTER(REGEX(?id, \"^[0-9]{{4}}-[0-9]{{6}}-[0-9]{{2}}-[A-Z]{{2,3}}$\")) }}"
     by_base: dict[str, set[str]] = {}
-    for r in _rows(store, q):
+    for r in store.select(q):
         if m := _EUDRACT_COUNTRY.match(r["id"].value):
             by_base.setdefault(m.group(1), set()).add(r["b"].value)
     if not by_base:
@@ -98,7 +92,7 @@ def _eudract_country_matches(store: TrialStore) -> list[Match]:
     q = f"""SELECT DISTINCT ?a ?v WHERE {{ VALUES ?v {{ {values} }}
         ?a <{TG}secondaryId>/<{TG}idValue> ?v }}"""
     return [Match(r["a"].value, b, SECONDARY_ID, r["v"].value)
-            for r in _rows(store, q) for b in sorted(by_base[r["v"].value]) if b != r["a"].value]
+            for r in store.select(q) for b in sorted(by_base[r["v"].value]) if b != r["a"].value]
 
 
 def title_sponsor_matches(store: TrialStore) -> list[Match]:
@@ -109,7 +103,7 @@ def title_sponsor_matches(store: TrialStore) -> list[Match]:
         {{ ?a <{TG}title> ?t }} UNION {{ ?a <{TG}officialTitle> ?t }}
     }}"""
     wanted: dict[tuple[str, str], set[str]] = {}  # (sponsor IRI, title key) -> id-less trials
-    for r in _rows(store, q):
+    for r in store.select(q):
         if k := key(r["t"].value):
             wanted.setdefault((r["s"].value, k), set()).add(r["a"].value)
     found: set[Match] = set()
@@ -119,7 +113,7 @@ def title_sponsor_matches(store: TrialStore) -> list[Match]:
             FILTER(!STRSTARTS(STR(?b), "{ANONYMOUS_BASE}"))
             {{ ?b <{TG}title> ?t }} UNION {{ ?b <{TG}officialTitle> ?t }}
         }}"""
-        for r in _rows(store, q, s=ox.NamedNode(sponsor)):
+        for r in store.select(q, {"s": ox.NamedNode(sponsor)}):
             k = key(r["t"].value)
             for a in wanted.get((sponsor, k), ()):
                 found.add(Match(a, r["b"].value, TITLE_SPONSOR, f"{k} | {sponsor.rsplit('/', 1)[-1]}"))
@@ -132,7 +126,7 @@ def stated_same_as(store: TrialStore) -> list[tuple[str, str]]:
         GRAPH ?g {{ ?a <{OWL_SAME_AS}> ?b }} FILTER(?g != <{LINKS_GRAPH}>)
         ?a a <{TG}Trial> . ?b a <{TG}Trial> . FILTER(?a != ?b)
     }}"""
-    return [(r["a"].value, r["b"].value) for r in _rows(store, q)]
+    return [(r["a"].value, r["b"].value) for r in store.select(q)]
 
 
 # --- clusters -------------------------------------------------------------------------------------

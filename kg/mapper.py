@@ -17,14 +17,14 @@ from kg import codes, normalize
 from kg import ntriples as nt
 from kg.normalize import Concept
 from kg.record import MeshTerm, Organisation, Person, Site, Trial, TrialDate
-
-# Bumped when the mapping of records to triples changes: documents mapped the old way reload.
-MAPPER_VERSION = "2"
 from kg.vocab import (
     BASE, DCTERMS, OWL_SAME_AS, PROV, RDF_TYPE, RDFS_LABEL, SKOS_BROADER, SKOS_CONCEPT,
     SKOS_EXACT_MATCH, TG, concept_iri, condition_term_iri, intervention_term_iri, key, mesh_iri,
     site_iri, slug, sponsor_iri, trial_iri,
 )
+
+# Bumped when the mapping of records to triples changes: documents mapped the old way reload.
+MAPPER_VERSION = "2"
 
 A = nt.iri(RDF_TYPE)
 LABEL = nt.iri(RDFS_LABEL)
@@ -152,21 +152,14 @@ def _mesh(out: Statements, term: str, mesh: MeshTerm) -> None:
 
 def _mesh_tree_up(out: Statements, mesh_id: str) -> tuple[str, ...]:
     """The descriptor's parents in the MeSH tree; writes the chain above them with labels."""
-    parents = normalize.mesh_parents(mesh_id)
-    todo, seen = list(parents), set()
-    while todo:
-        d = todo.pop()
-        if d in seen:
-            continue
-        seen.add(d)
+    for d in sorted(normalize.mesh_ancestors(mesh_id)):
         node = nt.iri(mesh_iri(d))
         out.add(node, A, nt.iri(SKOS_CONCEPT))
         if lab := normalize.mesh_label(d):
             out.add(node, LABEL, nt.string(lab))
         for up in normalize.mesh_parents(d):
             out.add(node, BROADER, nt.iri(mesh_iri(up)))
-            todo.append(up)
-    return parents
+    return normalize.mesh_parents(mesh_id)
 
 
 def _mesh_index(terms: list[MeshTerm]) -> dict[str, MeshTerm]:

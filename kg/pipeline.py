@@ -36,8 +36,9 @@ from kg.link import LINKS_GRAPH, LinkReport, link_trials
 from kg.normalize.extract import enrich
 from kg.record import RecordError
 from kg.store import TrialStore
-from kg.vocab import TG, graph_iri
+from kg.vocab import graph_iri
 
+BULK_MIN_FILES = 20  # `load_paths(bulk=None)`: more files than this into an empty store load in bulk
 SKIP_NAMES = {".DS_Store", "README.md", "README", "LICENSE", "LICENSE.txt"}
 CHUNK_TRIALS = 200  # trials per chunk message: bounds producer memory
 BULK_BATCH_LINES = 400_000  # statements per bulk_load call
@@ -104,10 +105,7 @@ def sha256_of(path: Path) -> str:
 
 def loaded_documents(store: TrialStore) -> dict[str, tuple[str, str]]:
     """graph IRI -> (sha256, build version) of every finished document in the store."""
-    rows = store.query(
-        f"SELECT ?g ?sha ?v WHERE {{ GRAPH ?g {{ ?g <{TG}sha256> ?sha ; <{TG}loaderVersion> ?v }} }}",
-        union=False)
-    return {r["g"].value: (r["sha"].value, r["v"].value) for r in rows}
+    return store.documents()
 
 
 # --- producing (parse + map; may run in a worker process) ------------------------------------------
@@ -310,14 +308,19 @@ def _worker(tasks: Any, results: Any, known: dict[str, tuple[str, str]], force: 
 
 
 def load_paths(store: TrialStore, paths: Iterable[str | Path], *, force: bool = False, workers: int = 0,
-               bulk: bool = False, on_file: Callable[[FileResult], None] | None = None,
+               bulk: bool | None = False, on_file: Callable[[FileResult], None] | None = None,
                on_trials: Callable[[int], object] | None = None) -> LoadReport:
-    """Load every document under `paths`. `workers` > 0 parses in that many processes."""
+    """Load every document under `paths`. `workers` > 0 parses in that many processes. `bulk`
+    None: bulk for a first load of more than BULK_MIN_FILES files (nothing to replace, and
+    `bulk_load` is about 2.5x faster than transactions)."""
     started = time.perf_counter()
     store.ensure_ontology()
-    known = {} if force else loaded_documents(store)
-    writer = Writer(store, bulk=bulk, on_file=on_file, on_trials=on_trials)
+    documents = loaded_documents(store)
+    known = {} if force else documents
     files = [str(p) for p in iter_files(paths)]
+    if bulk is None:
+        bulk = not documents and len(files) > BULK_MIN_FILES
+    writer = Writer(store, bulk=bulk, on_file=on_file, on_trials=on_trials)
     if workers <= 0 or len(files) < 2:
         for path in files:
             for msg in produce(Path(path), known, force):

@@ -68,6 +68,20 @@ class TrialStore:
         return self.ox.query(sparql, use_default_graph_as_union=union, substitutions=subs or None,
                              prefixes=PREFIXES)
 
+    def select(self, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+               *, union: bool = True) -> ox.QuerySolutions:
+        """A SELECT query's solutions (`query` for any form)."""
+        result = self.query(sparql, substitutions, union=union)
+        assert isinstance(result, ox.QuerySolutions), "not a SELECT query"
+        return result
+
+    def documents(self) -> dict[str, tuple[str, str]]:
+        """graph IRI -> (sha256, build version) of every finished source document: a document's
+        graph states both about itself only once it is wholly written."""
+        rows = self.select(f"SELECT ?g ?sha ?v WHERE {{ GRAPH ?g {{ ?g <{TG}sha256> ?sha ; "
+                           f"<{TG}loaderVersion> ?v }} }}", union=False)
+        return {r["g"].value: (r["sha"].value, r["v"].value) for r in rows}
+
     def graph_sha(self, graph: str) -> str | None:
         """The sha256 recorded for a document graph, or None if it was never loaded."""
         return self.graph_property(graph, "sha256")

@@ -300,38 +300,39 @@ def _references(trial: Trial, m: Node) -> None:
             trial.references.append(Reference(pmid, citation, one_line(ref.text("type"))))
 
 
-def _mesh(browse: Node) -> tuple[list[MeshTerm], list[MeshTerm]]:
-    """(leaves, ancestors) of one browse module; see the module docstring for ancestors."""
-    # Leaves carry CT.gov's own "M..." ids, not MeSH ids: they join the meshes by name.
-    relevance = {label_key(name): one_line(leaf.text("relevance"))
-                 for leaf in browse.objs("browseLeaves") if (name := leaf.text("name"))}
-    # "asFound" is the reported name CT.gov matched to the leaf: the link from term node to MeSH.
-    as_found = {label_key(name): one_line(leaf.text("asFound"))
-                for leaf in browse.objs("browseLeaves") if (name := leaf.text("name"))}
+def _mesh(browse: Node, found: list[MeshTerm]) -> tuple[list[MeshTerm], list[MeshTerm]]:
+    """(leaves, ancestors) of one browse module; see the module docstring for ancestors. `found`
+    is the module's browse leaves (`_browse_leaves`): they carry CT.gov's own "M..." ids, not MeSH
+    ids, so they join the meshes by name, giving each its relevance and its "asFound", the
+    reported name CT.gov matched to it (the link from term node to MeSH)."""
+    by_name = {label_key(b.term): b for b in found}
     ancestors = [MeshTerm(t, mesh_descriptor_id(a.text("id"))) for a in browse.objs("ancestors")
                  if (t := one_line(a.text("term")))]
     leaves: list[MeshTerm] = []
     for leaf in browse.objs("meshes"):
         if term := one_line(leaf.text("term")):
-            mesh_id = mesh_descriptor_id(leaf.text("id"))
-            leaves.append(MeshTerm(term, mesh_id, relevance=relevance.get(label_key(term)),
-                                   as_found=as_found.get(label_key(term))))
+            seen = by_name.get(label_key(term))
+            leaves.append(MeshTerm(term, mesh_descriptor_id(leaf.text("id")),
+                                   relevance=seen.relevance if seen else None,
+                                   as_found=seen.as_found if seen else None))
     if len(leaves) == 1:
         leaves[0].ancestors = list(ancestors)
     return leaves, ancestors
 
 
 def _browse_leaves(browse: Node) -> list[MeshTerm]:
+    """Every heading CT.gov's indexer found for the module, with its relevance and "asFound"."""
     return [MeshTerm(name, relevance=one_line(leaf.text("relevance")), as_found=one_line(leaf.text("asFound")))
             for leaf in browse.objs("browseLeaves") if (name := one_line(leaf.text("name")))]
 
 
 def _derived(trial: Trial, m: Node) -> None:
     conditions, interventions = m.obj("conditionBrowseModule"), m.obj("interventionBrowseModule")
-    trial.condition_mesh, trial.condition_mesh_ancestors = _mesh(conditions)
-    trial.intervention_mesh, trial.intervention_mesh_ancestors = _mesh(interventions)
     trial.condition_browse_leaves = _browse_leaves(conditions)
     trial.intervention_browse_leaves = _browse_leaves(interventions)
+    trial.condition_mesh, trial.condition_mesh_ancestors = _mesh(conditions, trial.condition_browse_leaves)
+    trial.intervention_mesh, trial.intervention_mesh_ancestors = _mesh(interventions,
+                                                                      trial.intervention_browse_leaves)
 
 
 def study_to_trial(data: Any) -> Trial:

@@ -219,3 +219,20 @@ def test_a_new_normaliser_or_mapper_reloads_documents_it_would_map_otherwise(doc
     assert load_file(store, page).status == "skipped"
     monkeypatch.setattr(normalize, "version", lambda: "0123456789ab")
     assert load_file(store, page).status == "loaded"
+
+
+def test_bulk_none_loads_in_bulk_only_a_first_big_load(docs, tmp_path, monkeypatch):
+    """More than BULK_MIN_FILES files into a store with no document: bulk; then transactions."""
+    seen: list[bool] = []
+    real = pipeline.Writer
+    monkeypatch.setattr(pipeline, "Writer", lambda store, bulk=False, **kw: (seen.append(bulk), real(store, bulk, **kw))[1])
+    many = tmp_path / "many"
+    many.mkdir()
+    page = (docs / "medpath_NCT05522582.txt").read_text()
+    for i in range(pipeline.BULK_MIN_FILES + 1):
+        (many / f"p{i}.txt").write_text(page.replace("NCT05522582", f"NCT0552{i:04d}"))
+    store = TrialStore(in_memory=True)
+    load_paths(store, [docs], bulk=None)  # 5 files: transactions
+    load_paths(TrialStore(in_memory=True), [many], bulk=None)  # empty store, 21 files: bulk
+    report = load_paths(store, [many], bulk=None)  # documents already there: transactions
+    assert seen == [False, True, False] and report.count("loaded") == pipeline.BULK_MIN_FILES + 1

@@ -14,13 +14,14 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 
 from kg.normalize.concepts import Concept, condition_concepts, intervention_concepts, other_name_concepts
+from kg.normalize.mesh import ancestors as mesh_ancestors
 from kg.normalize.mesh import label as mesh_label
 from kg.normalize.mesh import parents as mesh_parents
 from kg.normalize.orgs import site_key, sponsor_key
 from kg.normalize.vocabulary import VOCABULARY_FILE
 
 __all__ = ["Concept", "intervention_concepts", "other_name_concepts", "condition_concepts", "sponsor_key",
-           "site_key", "mesh_parents", "mesh_label", "version"]
+           "site_key", "mesh_parents", "mesh_label", "mesh_ancestors", "version"]
 
 # Bumped when the normaliser's code links names differently; its data is fingerprinted below.
 CODE_VERSION = "5"
